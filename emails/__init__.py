@@ -1,0 +1,1 @@
+"""Email rendering and delivery. Takes plain typed data; imports nothing from `intake`."""

@@ -1,0 +1,39 @@
+"""Jinja2 rendering: autoescaped HTML, StrictUndefined, one shared layout."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache
+def environment() -> Environment:
+    # StrictUndefined: a template that names a missing field fails loudly instead of
+    # sending an email with a hole in it.
+    return Environment(
+        loader=PackageLoader("emails", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render(template: str, subject: str, data: Any) -> RenderedEmail:
+    """Render `template`.html and `template`.txt with the fields of dataclass `data`."""
+    context: dict[str, Any] = asdict(data)
+    env = environment()
+    return RenderedEmail(
+        subject=subject,
+        text=env.get_template(f"{template}.txt").render(context),
+        html=env.get_template(f"{template}.html").render(context),
+    )

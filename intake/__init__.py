@@ -1,0 +1,1 @@
+"""FBSS consultation intake: the FastAPI application and its domain."""

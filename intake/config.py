@@ -1,0 +1,96 @@
+"""Settings, read from the environment only, with embedded defaults for a fresh machine."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Names match the environment variables (case-insensitive)."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    # Where var/ lives: the SQLite file, the embedded broker, the mailbox and uploads.
+    var_dir: Path = Path("var")
+
+    database_url: str = ""
+    broker_url: str = ""
+    # smtp://host:port (or smtps:// for implicit TLS). Empty means the file mailbox.
+    smtp_url: str = ""
+    mail_from: str = "Northside Clinic <no-reply@clinic.example>"
+    mailbox_dir: Path | None = None
+    storage_dir: Path | None = None
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEFAULT_SECRET_KEY
+
+    # Emails carry this name, so the default names no specialty (DOMAIN.md §6).
+    clinic_name: str = "Northside Clinic"
+    clinic_phone: str = "+1 555 0100"
+    clinic_timezone: str = "America/New_York"
+
+    # Celery: the queue our tasks travel on. Tests give each run its own.
+    task_queue: str = "intake"
+    # How often beat asks for a sweep (seconds). The sweep re-finds lost work.
+    sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    # How long the token handed out at the start of an intake lets the patient back in.
+    patient_token_ttl_hours: int = Field(default=72, gt=0)
+    # Upload cap for the thin slice; the documents issue makes it per kind.
+    max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
+
+    @field_validator("clinic_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _fill_embedded_defaults(self) -> Settings:
+        var = self.var_dir
+        if not self.database_url:
+            self.database_url = f"sqlite:///{var / 'intake.db'}"
+        if not self.broker_url:
+            self.broker_url = f"sqla+sqlite:///{var / 'broker.db'}"
+        if self.mailbox_dir is None:
+            self.mailbox_dir = var / "mail"
+        if self.storage_dir is None:
+            self.storage_dir = var / "uploads"
+        weak_secret = self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
+        if self.environment == "production" and weak_secret:
+            raise ValueError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                "outside development"
+            )
+        return self
+
+    @property
+    def mailbox_path(self) -> Path:
+        assert self.mailbox_dir is not None  # filled by the validator
+        return self.mailbox_dir
+
+    @property
+    def storage_path(self) -> Path:
+        assert self.storage_dir is not None  # filled by the validator
+        return self.storage_dir
+
+    @property
+    def uses_redis(self) -> bool:
+        return self.broker_url.startswith(("redis://", "rediss://"))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear the cache after changing the environment."""
+    return Settings()

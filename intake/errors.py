@@ -1,0 +1,60 @@
+"""Domain errors carry their HTTP status; one handler renders them all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class IntakeError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str | list[dict[str, Any]]) -> None:
+        super().__init__(detail if isinstance(detail, str) else "invalid input")
+        self.detail = detail
+
+
+class NotFound(IntakeError):
+    """Missing, or someone else's: the caller cannot tell which."""
+
+    status_code = 404
+
+    def __init__(self, what: str = "Not found") -> None:
+        super().__init__(what)
+
+
+class Unauthorized(IntakeError):
+    status_code = 401
+
+
+class Conflict(IntakeError):
+    status_code = 409
+
+
+class InvalidInput(IntakeError):
+    """Every problem at once, by field path, in FastAPI's own error shape."""
+
+    status_code = 422
+
+
+class PayloadTooLarge(IntakeError):
+    status_code = 413
+
+
+class UnsupportedMediaType(IntakeError):
+    status_code = 415
+
+
+def problem(loc: list[str | int], msg: str, type_: str = "value_error") -> dict[str, Any]:
+    return {"loc": loc, "msg": msg, "type": type_}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def _render(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, IntakeError)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+    app.add_exception_handler(IntakeError, _render)

@@ -1,0 +1,65 @@
+"""Patients, their intakes, and the access tokens that let a patient back in."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.db import Base, Timestamped, UuidPk, str_enum, utcnow
+
+
+class IntakeStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # waiting for the worker's first checklist pass
+    AWAITING_INFORMATION = "awaiting_information"
+    ROUTED = "routed"
+
+
+class Patient(UuidPk, Timestamped, Base):
+    __tablename__ = "patients"
+
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    date_of_birth: Mapped[date]
+    timezone: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(40))
+
+
+class Intake(UuidPk, Timestamped, Base):
+    __tablename__ = "intakes"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient: Mapped[Patient] = relationship(lazy="joined", innerjoin=True)
+    status: Mapped[IntakeStatus] = mapped_column(
+        str_enum(IntakeStatus, 32),
+        default=IntakeStatus.DRAFT,
+        index=True,
+    )
+    # Draft answers as the patient gave them; the intake issue gives them a schema.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_patient_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    # What the worker found missing on its last pass, and when it looked.
+    checklist_missing: Mapped[list[str] | None] = mapped_column(JSON)
+    checklist_checked_at: Mapped[datetime | None]
+    # Set when the checklist wants another pass (a new upload after submit).
+    checklist_dirty: Mapped[bool] = mapped_column(default=False)
+    queue: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class PatientAccessToken(UuidPk, Base):
+    """A patient's bearer token. Only its SHA-256 is stored."""
+
+    __tablename__ = "patient_access_tokens"
+
+    intake_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intakes.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

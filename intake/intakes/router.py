@@ -1,0 +1,63 @@
+"""Patient endpoints for intakes."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from intake.deps import PatientTokenDep, SettingsDep, UowDep
+from intake.intakes import service
+from intake.intakes.schemas import (
+    ChecklistOut,
+    IntakeCreate,
+    IntakeCreated,
+    IntakeOut,
+    IntakePatch,
+)
+
+router = APIRouter(prefix="/api/v1/intakes", tags=["intakes"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def start_intake(body: IntakeCreate, uow: UowDep, settings: SettingsDep) -> IntakeCreated:
+    """Start a draft intake. The access token in the answer is shown only once."""
+    with uow:
+        intake, token = service.start_intake(uow, patient=body.patient, settings=settings)
+        out = IntakeOut.of(intake)
+    return IntakeCreated(**out.model_dump(), access_token=token)
+
+
+@router.get("/{intake_id}")
+def get_intake(intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep) -> IntakeOut:
+    with uow:
+        intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
+        return IntakeOut.of(intake)
+
+
+@router.patch("/{intake_id}")
+def save_answers(
+    intake_id: uuid.UUID, body: IntakePatch, uow: UowDep, token: PatientTokenDep
+) -> IntakeOut:
+    with uow:
+        intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
+        return IntakeOut.of(service.save_answers(uow, intake, body.answers))
+
+
+@router.post("/{intake_id}/submit")
+def submit_intake(intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep) -> IntakeOut:
+    with uow:
+        intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
+        return IntakeOut.of(service.submit(uow, intake))
+
+
+@router.get("/{intake_id}/checklist")
+def get_checklist(intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep) -> ChecklistOut:
+    """What the worker found missing on its last pass (null before the first pass)."""
+    with uow:
+        intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
+        return ChecklistOut(
+            status=intake.status,
+            missing=intake.checklist_missing,
+            checked_at=intake.checklist_checked_at,
+        )

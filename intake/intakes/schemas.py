@@ -1,0 +1,89 @@
+"""The API's view of intakes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from intake.db import utcnow
+from intake.intakes.models import Intake, IntakeStatus
+
+
+class PatientIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+    date_of_birth: date
+    timezone: str = Field(description="IANA timezone, e.g. Europe/London")
+    phone: str | None = Field(default=None, max_length=40)
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA timezone such as Europe/London") from exc
+        return value
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _plausible_birth_date(cls, value: date) -> date:
+        if value > utcnow().date():
+            raise ValueError("cannot be in the future")
+        if value.year < 1900:
+            raise ValueError("must be after 1900")
+        return value
+
+
+class IntakeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    patient: PatientIn
+
+
+class IntakePatch(BaseModel):
+    """Draft answers, merged section by section into what is already saved."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[str, Any]
+
+
+class IntakeOut(BaseModel):
+    id: uuid.UUID
+    status: IntakeStatus
+    created_at: datetime
+    submitted_at: datetime | None
+    answers: dict[str, Any]
+    checklist_missing: list[str] | None
+    queue: str | None
+
+    @classmethod
+    def of(cls, intake: Intake) -> IntakeOut:
+        return cls(
+            id=intake.id,
+            status=intake.status,
+            created_at=intake.created_at,
+            submitted_at=intake.submitted_at,
+            answers=intake.answers,
+            checklist_missing=intake.checklist_missing,
+            queue=intake.queue,
+        )
+
+
+class IntakeCreated(IntakeOut):
+    access_token: str = Field(description="Bearer token for this intake; shown only once")
+    token_type: str = "bearer"
+
+
+class ChecklistOut(BaseModel):
+    status: IntakeStatus
+    missing: list[str] | None = Field(description="Required document kinds not yet uploaded")
+    checked_at: datetime | None

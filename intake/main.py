@@ -1,0 +1,25 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from intake import health
+from intake.documents.router import router as documents_router
+from intake.errors import install_error_handlers
+from intake.intakes.router import router as intakes_router
+from intake.web.router import router as web_router
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="FBSS consultation intake",
+        version="0.1.0",
+        description="Intake, document checklist and routing for a spine clinic.",
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(intakes_router)
+    app.include_router(documents_router)
+    app.include_router(web_router)
+    return app

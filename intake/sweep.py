@@ -1,0 +1,38 @@
+"""The periodic sweep: the database is the source of truth, the broker only wakes workers.
+
+A lost message (a dead broker at commit time, a killed worker on the embedded broker)
+leaves work undone in the database. The sweep finds that work and asks for it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from intake import tasknames
+from intake.db import UnitOfWork, utcnow
+from intake.intakes import repository as intakes
+from intake.notifications import repository as outbox
+
+BATCH = 500
+# A row in `sending` longer than this belongs to a worker that died mid-send.
+SENDING_LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    checklists: int
+    emails: int
+    released: int
+
+
+def sweep(uow: UnitOfWork) -> SweepReport:
+    now = utcnow()
+    released = outbox.release_stuck(uow.session, older_than=now - SENDING_LEASE)
+    intake_ids = intakes.needing_checklist(uow.session, limit=BATCH)
+    email_ids = outbox.due(uow.session, now, limit=BATCH)
+    for intake_id in intake_ids:
+        uow.jobs.enqueue(tasknames.EVALUATE_CHECKLIST, str(intake_id))
+    for email_id in email_ids:
+        uow.jobs.enqueue(tasknames.DISPATCH_EMAIL, str(email_id))
+    return SweepReport(checklists=len(intake_ids), emails=len(email_ids), released=released)

@@ -1,0 +1,76 @@
+"""Server-rendered pages for patients. The full form arrives with the intake issue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from intake.deps import PATIENT_COOKIE, SettingsDep, UowDep
+from intake.intakes import service
+from intake.intakes.schemas import PatientIn
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+@router.get("/", response_class=HTMLResponse)
+def start_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "start.html", {"clinic_name": settings.clinic_name, "errors": {}, "values": {}}
+    )
+
+
+@router.post("/start", response_class=HTMLResponse)
+def start(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    first_name: Annotated[str, Form()] = "",
+    last_name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    date_of_birth: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    values = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "date_of_birth": date_of_birth,
+        "timezone": timezone,
+    }
+    try:
+        patient = PatientIn.model_validate(values)
+    except ValidationError as exc:
+        errors = {str(err["loc"][0]): err["msg"] for err in exc.errors()}
+        return templates.TemplateResponse(
+            request,
+            "start.html",
+            {"clinic_name": settings.clinic_name, "errors": errors, "values": values},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    with uow:
+        intake, token = service.start_intake(uow, patient=patient, settings=settings)
+    response = templates.TemplateResponse(
+        request,
+        "started.html",
+        {
+            "clinic_name": settings.clinic_name,
+            "first_name": patient.first_name,
+            "intake_id": intake.id,
+        },
+        status_code=status.HTTP_201_CREATED,
+    )
+    response.set_cookie(
+        PATIENT_COOKIE,
+        token,
+        max_age=settings.patient_token_ttl_hours * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=settings.public_base_url.startswith("https://"),
+    )
+    return response

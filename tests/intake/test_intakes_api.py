@@ -1,0 +1,127 @@
+"""Starting, reading, saving and submitting intakes through the API."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from intake import tasknames
+from intake.config import Settings
+from intake.db import UnitOfWork
+from intake.intakes.models import Intake, Patient, PatientAccessToken
+from intake.security import hash_token
+from tests.broker import drain_queue
+from tests.conftest import PATIENT, start_intake
+
+
+def _count(model: type[object]) -> int:
+    with UnitOfWork() as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_start_returns_a_draft_and_a_working_token(client: TestClient) -> None:
+    response = client.post("/api/v1/intakes", json={"patient": PATIENT})
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "draft"
+    assert body["token_type"] == "bearer"
+    started = client.get(
+        f"/api/v1/intakes/{body['id']}", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
+    assert started.status_code == 200
+    assert started.json()["id"] == body["id"]
+
+
+def test_only_the_token_hash_is_stored(client: TestClient) -> None:
+    started = start_intake(client)
+
+    with UnitOfWork() as uow:
+        stored = uow.session.scalars(select(PatientAccessToken.token_hash)).all()
+    assert stored == [hash_token(started.token)]
+    assert started.token not in stored
+
+
+def test_start_names_every_problem_and_stores_nothing(client: TestClient) -> None:
+    bad = {
+        "first_name": "Ada",
+        "email": "not-an-email",
+        "date_of_birth": "2999-01-01",
+        "timezone": "Mars/Olympus",
+    }
+
+    response = client.post("/api/v1/intakes", json={"patient": bad})
+
+    assert response.status_code == 422
+    locations = {tuple(problem["loc"]) for problem in response.json()["detail"]}
+    assert locations == {
+        ("body", "patient", "last_name"),
+        ("body", "patient", "email"),
+        ("body", "patient", "date_of_birth"),
+        ("body", "patient", "timezone"),
+    }
+    assert _count(Patient) == 0
+    assert _count(Intake) == 0
+
+
+def test_a_token_opens_only_its_own_intake(client: TestClient) -> None:
+    mine = start_intake(client)
+    theirs = start_intake(client, email="grace@example.com", first_name="Grace")
+
+    assert client.get(f"/api/v1/intakes/{theirs.id}", headers=mine.auth).status_code == 404
+    # A made-up id answers exactly like someone else's: nothing to enumerate.
+    assert client.get(f"/api/v1/intakes/{uuid.uuid4()}", headers=mine.auth).status_code == 404
+    assert client.get(f"/api/v1/intakes/{mine.id}").status_code == 401
+    bogus = {"Authorization": "Bearer not-a-real-token"}
+    assert client.get(f"/api/v1/intakes/{mine.id}", headers=bogus).status_code == 401
+    patch = client.patch(
+        f"/api/v1/intakes/{theirs.id}", headers=mine.auth, json={"answers": {"x": 1}}
+    )
+    assert patch.status_code == 404
+
+
+def test_drafts_merge_partial_answers(client: TestClient) -> None:
+    started = start_intake(client)
+    url = f"/api/v1/intakes/{started.id}"
+
+    client.patch(url, headers=started.auth, json={"answers": {"pain": {"back": 7}}})
+    response = client.patch(url, headers=started.auth, json={"answers": {"surgeries": []}})
+
+    assert response.status_code == 200
+    assert response.json()["answers"] == {"pain": {"back": 7}, "surgeries": []}
+    assert client.get(url, headers=started.auth).json()["answers"] == response.json()["answers"]
+
+
+def test_submit_freezes_the_intake(client: TestClient) -> None:
+    started = start_intake(client)
+    url = f"/api/v1/intakes/{started.id}"
+
+    submitted = client.post(f"{url}/submit", headers=started.auth)
+
+    assert submitted.status_code == 200
+    assert submitted.json()["status"] == "submitted"
+    assert submitted.json()["submitted_at"] is not None
+    assert client.patch(url, headers=started.auth, json={"answers": {"a": 1}}).status_code == 409
+    assert client.post(f"{url}/submit", headers=started.auth).status_code == 409
+
+
+def test_submit_enqueues_the_checklist_on_the_broker(
+    client: TestClient, settings: Settings
+) -> None:
+    started = start_intake(client)
+    assert drain_queue(settings) == []
+
+    client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
+
+    assert drain_queue(settings) == [(tasknames.EVALUATE_CHECKLIST, [started.id])]
+
+
+def test_checklist_is_empty_until_the_worker_looks(client: TestClient) -> None:
+    started = start_intake(client)
+
+    response = client.get(f"/api/v1/intakes/{started.id}/checklist", headers=started.auth)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "draft", "missing": None, "checked_at": None}

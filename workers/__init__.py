@@ -1,0 +1,1 @@
+"""Celery workers: they call `intake` services and own no rules of their own."""

@@ -1,0 +1,15 @@
+"""The Celery application: `celery -A workers.celery_app worker|beat`."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from intake.config import get_settings
+from intake.taskqueue import make_celery
+from workers.beat import beat_schedule
+
+settings = get_settings()
+
+app: Celery = make_celery(settings)
+app.conf.beat_schedule = beat_schedule(settings)
+app.conf.include = ["workers.checklist", "workers.outbox", "workers.sweep"]
