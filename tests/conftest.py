@@ -7,7 +7,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.message import Message
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +35,14 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # --- databases ------------------------------------------------------------------------
 
 
-def _psycopg_dsn(url: str) -> str:
+def psycopg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def postgresql_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this run, built by `alembic upgrade head`."""
-    admin = _psycopg_dsn(POSTGRES_ADMIN_URL)
+    admin = psycopg_dsn(POSTGRES_ADMIN_URL)
     try:
         conn = psycopg.connect(admin, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
@@ -91,7 +91,7 @@ class SmtpSink:
 
     host: str
     port: int
-    messages: list[Message] = field(default_factory=list)
+    messages: list[EmailMessage] = field(default_factory=list)
     # When set, RCPT TO answers with this status line instead of accepting.
     rcpt_reply: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -100,7 +100,7 @@ class SmtpSink:
     def url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
 
-    def received(self) -> list[Message]:
+    def received(self) -> list[EmailMessage]:
         with self.lock:
             return list(self.messages)
 
@@ -161,12 +161,12 @@ def service_env(
         "MAILBOX_DIR": str(var_dir / "mail"),
         "TASK_QUEUE": queue,
         "PUBLIC_BASE_URL": "http://testserver",
-        "CLINIC_NAME": "Test Spine Clinic",
+        "CLINIC_NAME": "Test Clinic",
         "SWEEP_INTERVAL_SECONDS": "2",
     }
 
 
-def _wipe(database_url: str) -> None:
+def wipe_database(database_url: str) -> None:
     """Empty every table. By URL: the test may have pointed the settings elsewhere."""
     engine = create_db_engine(database_url)
     try:
@@ -196,7 +196,7 @@ def settings(
         monkeypatch.setenv(key, value)
     reset_caches()
     yield get_settings()
-    _wipe(database_url)
+    wipe_database(database_url)
     reset_caches()
 
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from email import message_from_bytes
-from email.message import Message
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import TypeVar
 
@@ -70,22 +70,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def parse_email(raw: bytes) -> Message:
-    return message_from_bytes(raw)
+def parse_email(raw: bytes) -> EmailMessage:
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
 
 
 def start_process(
     argv: list[str], *, env: dict[str, str], log_path: Path, cwd: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    log = log_path.open("wb")
-    return subprocess.Popen(
-        [str(VENV_BIN / argv[0]), *argv[1:]],
-        env=env,
-        cwd=cwd or ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [str(VENV_BIN / argv[0]), *argv[1:]],
+            env=env,
+            cwd=cwd or ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop_process(process: subprocess.Popen[bytes], *, grace: float = 15) -> None:

@@ -1,0 +1,111 @@
+"""The thin slice, as a patient and a real worker process go through it."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import pytest
+
+from sqlalchemy import select
+
+from intake.db import UnitOfWork
+from intake.documents.models import Document
+from intake.intakes.models import Intake
+from intake.notifications.models import OutboxEmail, OutboxStatus
+from intake.routing.models import RoutingDecision
+from tests import samples
+from tests.conftest import PATIENT, SmtpSink, StartedIntake, start_intake
+from tests.e2e.conftest import Stack
+from tests.emails.test_render import CLINICAL_WORDS
+from tests.support import free_port, reset_caches, stop_process, wait_for
+
+
+def _upload(stack: Stack, started: StartedIntake, kind: str) -> dict[str, str]:
+    content = samples.pdf(kind)
+    response = stack.client.post(
+        f"/api/v1/intakes/{started.id}/documents",
+        headers=started.auth,
+        data={"kind": kind},
+        files={"file": (f"{kind}.pdf", content, "application/pdf")},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, str] = response.json()
+    assert body["sha256"] == hashlib.sha256(content).hexdigest()
+    return body
+
+
+def _intake(intake_id: str) -> Intake:
+    with UnitOfWork() as uow:
+        intake = uow.session.get(Intake, uuid.UUID(intake_id))
+        assert intake is not None
+        return intake
+
+
+def test_submit_remind_complete_route(stack: Stack, smtp: SmtpSink) -> None:
+    started = start_intake(stack.client)
+    uploaded = _upload(stack, started, "operative_note")
+    with UnitOfWork() as uow:
+        document = uow.session.get(Document, uuid.UUID(uploaded["id"]))
+        assert document is not None
+    stored = stack.settings.storage_path / document.storage_key
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == uploaded["sha256"]
+
+    submitted = stack.client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
+    assert submitted.status_code == 200
+
+    # The worker finds two documents missing and the dispatcher emails a reminder.
+    [reminder] = wait_for(smtp.received, what="the reminder email")
+    assert reminder["To"] == PATIENT["email"]
+    plain = reminder.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content()
+    assert "Hi Ada" in text
+    assert [w for w in CLINICAL_WORDS if w in (reminder["Subject"] + text).lower()] == []
+    checklist = stack.client.get(
+        f"/api/v1/intakes/{started.id}/checklist", headers=started.auth
+    ).json()
+    assert checklist["status"] == "awaiting_information"
+    assert checklist["missing"] == ["current_mri", "conservative_care_record"]
+    with UnitOfWork() as uow:
+        [row] = uow.session.scalars(select(OutboxEmail)).all()
+    assert row.status == OutboxStatus.SENT
+
+    # The patient answers the reminder; the worker routes the now complete intake.
+    _upload(stack, started, "current_mri")
+    _upload(stack, started, "conservative_care_record")
+    wait_for(lambda: _intake(started.id).queue, what="the intake to be routed")
+
+    intake = _intake(started.id)
+    assert (intake.status, intake.checklist_missing) == ("routed", [])
+    with UnitOfWork() as uow:
+        [decision] = uow.session.scalars(select(RoutingDecision)).all()
+    assert decision.provisional is True
+    assert len(smtp.received()) == 1  # completion sends no second reminder
+    # Logs carry ids, never the patient's details.
+    logs = stack.logs()
+    assert started.id in logs
+    for detail in (PATIENT["last_name"], PATIENT["email"], PATIENT["date_of_birth"]):
+        assert detail not in logs
+
+
+def test_beat_and_the_sweep_recover_a_lost_message(
+    stack: Stack, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = start_intake(stack.client)
+    # The broker is unreachable when the API commits the submit...
+    working_broker = stack.settings.broker_url
+    monkeypatch.setenv("BROKER_URL", f"redis://127.0.0.1:{free_port()}/0")
+    reset_caches()
+    response = stack.client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
+    assert response.status_code == 200
+    monkeypatch.setenv("BROKER_URL", working_broker)
+    reset_caches()
+
+    # ...so only beat's periodic sweep can get the work to the worker.
+    beat = stack.start_beat()
+    try:
+        wait_for(smtp.received, what="the reminder, via the sweep")
+    finally:
+        stop_process(beat)
+    assert _intake(started.id).status == "awaiting_information"

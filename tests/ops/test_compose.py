@@ -1,0 +1,93 @@
+"""docker-compose.yml: the production shape runs the entry points `make run` uses."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from intake import processes
+from tests.support import ROOT
+
+COMPOSE = ROOT / "docker-compose.yml"
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, dict[str, Any]]:
+    document = yaml.safe_load(COMPOSE.read_text())
+    found: dict[str, dict[str, Any]] = document["services"]
+    return found
+
+
+def test_the_stack_has_every_service(services: dict[str, dict[str, Any]]) -> None:
+    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "beat", "mailpit"}
+
+
+def test_services_run_the_same_commands_as_make_run(services: dict[str, dict[str, Any]]) -> None:
+    assert services["migrate"]["command"] == processes.migrate_command()
+    assert services["api"]["command"] == processes.api_command("0.0.0.0", 8000)
+    assert services["worker"]["command"] == processes.worker_command()
+    assert services["beat"]["command"] == processes.beat_command(Path("/data/celerybeat-schedule"))
+
+
+def test_backing_services_and_the_api_report_health(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("postgres", "redis", "mailpit", "api", "worker"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
+
+
+def test_api_and_worker_wait_for_healthy_dependencies(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for name in ("api", "worker"):
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy", name
+        assert depends["redis"]["condition"] == "service_healthy", name
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+
+
+def test_redis_never_evicts_queued_tasks(services: dict[str, dict[str, Any]]) -> None:
+    command = services["redis"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+def test_app_services_run_in_production_mode(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("migrate", "api", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["ENVIRONMENT"] == "production", name
+        assert environment["BROKER_URL"].startswith("redis://"), name
+        assert environment["DATABASE_URL"].startswith("postgresql+psycopg://"), name
+
+
+def _compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("docker-compose is not installed (.ci/run installs it)")
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    return subprocess.run(
+        [binary, "-f", str(COMPOSE), "config", "-q"],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_docker_compose_accepts_the_file() -> None:
+    result = _compose_config({"SECRET_KEY": "x" * 40})
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_docker_compose_refuses_to_start_without_a_secret() -> None:
+    result = _compose_config({})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr

@@ -1,0 +1,68 @@
+"""A live API process and Debian's Chromium, driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from intake import processes
+from tests.conftest import SmtpSink, service_env, wipe_database
+from tests.support import free_port, start_process, stop_process, wait_for
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Without these, Chromium keeps trying to reach Google's services from a closed network.
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} (.ci/run installs it)")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(sqlite_database: str, smtp: SmtpSink, tmp_path: Path) -> Iterator[str]:
+    """`intake api` in its own process, on the migrated SQLite test database."""
+    port = free_port()
+    env = service_env(
+        database_url=sqlite_database,
+        broker_url=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
+        smtp_url=smtp.url,
+        var_dir=tmp_path,
+        queue=f"web-{uuid.uuid4().hex[:8]}",
+    )
+    base = f"http://127.0.0.1:{port}"
+    api = start_process(
+        processes.api_command("127.0.0.1", port),
+        env={**os.environ, **env, "PUBLIC_BASE_URL": base},
+        log_path=tmp_path / "api.log",
+    )
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(up, timeout=60, what="the API process")
+        yield base
+    finally:
+        stop_process(api)
+        wipe_database(sqlite_database)
