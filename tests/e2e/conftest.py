@@ -43,9 +43,7 @@ class Stack:
         )
 
     def logs(self) -> str:
-        return "".join(
-            p.read_text(errors="replace") for p in self.workdir.glob("*.log")
-        )
+        return "".join(p.read_text(errors="replace") for p in self.workdir.glob("*.log"))
 
 
 def _ready(process: subprocess.Popen[bytes], log: Path) -> bool:

@@ -17,8 +17,16 @@ from tests.support import free_port, start_process, stop_process, wait_for
 
 # Nothing may leak in from the test run: `intake run` must work on its defaults alone.
 SETTINGS_VARIABLES = (
-    "DATABASE_URL", "BROKER_URL", "SMTP_URL", "VAR_DIR", "MAILBOX_DIR", "STORAGE_DIR",
-    "TASK_QUEUE", "PUBLIC_BASE_URL", "ENVIRONMENT", "CLINIC_NAME",
+    "DATABASE_URL",
+    "BROKER_URL",
+    "SMTP_URL",
+    "VAR_DIR",
+    "MAILBOX_DIR",
+    "STORAGE_DIR",
+    "TASK_QUEUE",
+    "PUBLIC_BASE_URL",
+    "ENVIRONMENT",
+    "CLINIC_NAME",
 )
 
 

@@ -6,7 +6,6 @@ import hashlib
 import uuid
 
 import pytest
-
 from sqlalchemy import select
 
 from intake.db import UnitOfWork

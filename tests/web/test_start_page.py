@@ -28,7 +28,9 @@ def test_a_patient_starts_an_intake_from_the_page(browser: Browser, live_server:
     intake_id = page.locator("#intake-id").inner_text()
     [cookie] = context.cookies()
     assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == (
-        "patient_token", True, "Strict"
+        "patient_token",
+        True,
+        "Strict",
     )
     # The cookie is the patient's key to their own intake through the API.
     response = page.request.get(f"{live_server}/api/v1/intakes/{intake_id}")
