@@ -18,7 +18,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
+    # Anything but development must bring its own SECRET_KEY.
+    environment: Literal["development", "staging", "production"] = "development"
     # Where var/ lives: the SQLite file, the embedded broker, the mailbox and uploads.
     var_dir: Path = Path("var")
 
@@ -68,7 +69,7 @@ class Settings(BaseSettings):
         if self.storage_dir is None:
             self.storage_dir = var / "uploads"
         weak_secret = self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
-        if self.environment == "production" and weak_secret:
+        if self.environment != "development" and weak_secret:
             raise ValueError(
                 "SECRET_KEY must be set to a random value of at least 32 characters "
                 "outside development"

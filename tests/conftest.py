@@ -152,7 +152,7 @@ def service_env(
 ) -> dict[str, str]:
     """The environment a process of ours gets: the API in-process, or a worker."""
     return {
-        "ENVIRONMENT": "test",
+        "ENVIRONMENT": "development",
         "DATABASE_URL": database_url,
         "BROKER_URL": broker_url,
         "SMTP_URL": smtp_url,

@@ -23,11 +23,12 @@ def test_embedded_defaults_need_no_server(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.storage_path == Path("var/uploads")
 
 
-def test_production_refuses_the_default_secret() -> None:
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_outside_development_the_default_secret_is_refused(environment: str) -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(environment="production", secret_key=DEFAULT_SECRET_KEY)
+        Settings(environment=environment, secret_key=DEFAULT_SECRET_KEY)
     with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(environment="production", secret_key="short")
+        Settings(environment=environment, secret_key="short")
 
 
 def test_production_accepts_a_real_secret() -> None:
