@@ -148,9 +148,20 @@ def smtp(smtp_server: SmtpSink) -> SmtpSink:
 
 
 def service_env(
-    *, database_url: str, broker_url: str, smtp_url: str, var_dir: Path, queue: str
+    *,
+    database_url: str,
+    smtp_url: str,
+    var_dir: Path,
+    broker_url: str | None = None,
+    queue_prefix: str = "test",
 ) -> dict[str, str]:
-    """The environment a process of ours gets: the API in-process, or a worker."""
+    """The environment a process of ours gets: the API in-process, or a worker.
+
+    Without a broker URL it is an embedded broker of its own; the queue name is unique,
+    so runs sharing a Redis never take each other's messages.
+    """
+    broker_url = broker_url or f"sqla+sqlite:///{var_dir / 'broker.db'}"
+    queue = f"{queue_prefix}-{uuid.uuid4().hex[:8]}"
     return {
         "ENVIRONMENT": "development",
         "DATABASE_URL": database_url,
@@ -164,6 +175,14 @@ def service_env(
         "CLINIC_NAME": "Test Clinic",
         "SWEEP_INTERVAL_SECONDS": "2",
     }
+
+
+def apply_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> Settings:
+    """Point this process's settings at `env`; monkeypatch restores it afterwards."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    reset_caches()
+    return get_settings()
 
 
 def wipe_database(database_url: str) -> None:
@@ -185,17 +204,8 @@ def settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Settings]:
     """Settings for one test, on one database, with an embedded broker of its own."""
-    env = service_env(
-        database_url=database_url,
-        broker_url=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
-        smtp_url=smtp.url,
-        var_dir=tmp_path,
-        queue=f"test-{uuid.uuid4().hex[:8]}",
-    )
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    reset_caches()
-    yield get_settings()
+    env = service_env(database_url=database_url, smtp_url=smtp.url, var_dir=tmp_path)
+    yield apply_env(monkeypatch, env)
     wipe_database(database_url)
     reset_caches()
 

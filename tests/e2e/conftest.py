@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from intake import processes
-from intake.config import Settings, get_settings
+from intake.config import Settings
 from intake.main import create_app
-from tests.conftest import SmtpSink, service_env, wipe_database
+from tests.conftest import SmtpSink, apply_env, service_env, wipe_database
 from tests.support import reset_caches, start_process, stop_process, wait_for
 
 COMBINATIONS = [
@@ -61,21 +61,14 @@ def stack(
 ) -> Iterator[Stack]:
     database, broker = request.param
     database_url = str(request.getfixturevalue(f"{database}_database"))
-    broker_url = (
-        str(request.getfixturevalue("redis_url"))
-        if broker == "redis"
-        else f"sqla+sqlite:///{tmp_path / 'broker.db'}"
-    )
     env = service_env(
         database_url=database_url,
-        broker_url=broker_url,
         smtp_url=smtp.url,
         var_dir=tmp_path,
-        queue=f"e2e-{uuid.uuid4().hex[:8]}",
+        broker_url=str(request.getfixturevalue("redis_url")) if broker == "redis" else None,
+        queue_prefix="e2e",
     )
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    reset_caches()
+    settings = apply_env(monkeypatch, env)
     process_env = {**os.environ, **env}
     log = tmp_path / "worker.log"
     worker = start_process(
@@ -86,7 +79,7 @@ def stack(
     try:
         wait_for(lambda: _ready(worker, log), timeout=60, what="the worker to be ready")
         with TestClient(create_app()) as client:
-            yield Stack(get_settings(), process_env, client, tmp_path, worker, log)
+            yield Stack(settings, process_env, client, tmp_path, worker, log)
     finally:
         stop_process(worker)
         wipe_database(database_url)

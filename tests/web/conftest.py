@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,11 +46,7 @@ def live_server(sqlite_database: str, smtp: SmtpSink, tmp_path: Path) -> Iterato
     """`intake api` in its own process, on the migrated SQLite test database."""
     port = free_port()
     env = service_env(
-        database_url=sqlite_database,
-        broker_url=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
-        smtp_url=smtp.url,
-        var_dir=tmp_path,
-        queue=f"web-{uuid.uuid4().hex[:8]}",
+        database_url=sqlite_database, smtp_url=smtp.url, var_dir=tmp_path, queue_prefix="web"
     )
     base = f"http://127.0.0.1:{port}"
     api = start_process(
