@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 
 from intake.config import get_settings
+from intake.staff.models import StaffRole
 
 
 def _alembic_config() -> Config:
@@ -49,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
                 "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1"))
             )
     commands.add_parser("sweep", help="run one sweep now: re-enqueue work a lost message left")
+    staff = commands.add_parser(
+        "create-staff", help="create a staff account (password from STAFF_PASSWORD or a prompt)"
+    )
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--name", required=True, help="full name")
+    staff.add_argument("--role", required=True, choices=[role.value for role in StaffRole])
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -82,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         with UnitOfWork() as uow:
             report = sweep(uow)
         print(f"enqueued {report.checklists} checklists and {report.emails} emails")
+    elif args.command == "create-staff":
+        from intake.staff.commands import create_staff
+
+        return create_staff(email=args.email, full_name=args.name, role=StaffRole(args.role))
     return 0
 
 

@@ -43,8 +43,25 @@ class Settings(BaseSettings):
     task_queue: str = "intake"
     # How often beat asks for a sweep (seconds). The sweep re-finds lost work.
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    # Where red-flag alerts go: a staff mailbox, never a patient.
+    staff_alert_email: str = "triage@clinic.example"
+
     # How long the token handed out at the start of an intake lets the patient back in.
     patient_token_ttl_hours: int = Field(default=72, gt=0)
+    # A magic link is single-use and short-lived (ASVS 6.5.5: at most 10 minutes)...
+    magic_link_ttl_minutes: int = Field(default=10, gt=0, le=60)
+    # ...and the session it opens lasts this long.
+    magic_session_ttl_hours: int = Field(default=12, gt=0)
+    # Magic-link requests allowed per hour, per email address and per client address.
+    magic_links_per_email_per_hour: int = Field(default=5, gt=0)
+    magic_links_per_ip_per_hour: int = Field(default=30, gt=0)
+    # Staff sessions (ASVS 7.3.1/7.3.2): a token dies after this long unused...
+    staff_token_idle_minutes: int = Field(default=30, gt=0)
+    # ...and this long after login, however busy it is.
+    staff_token_absolute_hours: int = Field(default=12, gt=0)
+    # Staff login attempts allowed per hour, per email address and per client address.
+    staff_logins_per_email_per_hour: int = Field(default=10, gt=0)
+    staff_logins_per_ip_per_hour: int = Field(default=100, gt=0)
     # Upload cap for the thin slice; the documents issue makes it per kind.
     max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
 

@@ -29,6 +29,12 @@ class Unauthorized(IntakeError):
     status_code = 401
 
 
+class Forbidden(IntakeError):
+    """Authenticated, but this role may not do that."""
+
+    status_code = 403
+
+
 class Conflict(IntakeError):
     status_code = 409
 
@@ -37,6 +43,14 @@ class InvalidInput(IntakeError):
     """Every problem at once, by field path, in FastAPI's own error shape."""
 
     status_code = 422
+
+
+class TooManyRequests(IntakeError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class PayloadTooLarge(IntakeError):
@@ -54,7 +68,11 @@ def problem(loc: list[str | int], msg: str, type_: str = "value_error") -> dict[
 def install_error_handlers(app: FastAPI) -> None:
     async def _render(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, IntakeError)
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        headers: dict[str, str] | None = None
+        if isinstance(exc, Unauthorized):
+            headers = {"WWW-Authenticate": "Bearer"}
+        elif isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     app.add_exception_handler(IntakeError, _render)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from intake import health
+from intake.auth.pages import router as auth_pages
+from intake.auth.router import router as auth_router
 from intake.documents.router import router as documents_router
 from intake.errors import install_error_handlers
+from intake.fhir.router import router as fhir_router
 from intake.intakes.router import router as intakes_router
+from intake.staff.router import router as staff_router
 from intake.web.router import router as web_router
 
 
@@ -21,5 +25,9 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(intakes_router)
     app.include_router(documents_router)
+    app.include_router(auth_router)
+    app.include_router(staff_router)
+    app.include_router(fhir_router)
     app.include_router(web_router)
+    app.include_router(auth_pages)
     return app

@@ -1,17 +1,25 @@
 """Every ORM model, imported in one place so Alembic sees the whole schema."""
 
+from intake.audit import AuditEvent
+from intake.auth.models import MagicLink, RateLimitHit
 from intake.db import Base
 from intake.documents.models import Document
 from intake.intakes.models import Intake, Patient, PatientAccessToken
 from intake.notifications.models import OutboxEmail
 from intake.routing.models import RoutingDecision
+from intake.staff.models import StaffToken, StaffUser
 
 __all__ = [
+    "AuditEvent",
     "Base",
     "Document",
     "Intake",
+    "MagicLink",
     "OutboxEmail",
     "Patient",
     "PatientAccessToken",
+    "RateLimitHit",
     "RoutingDecision",
+    "StaffToken",
+    "StaffUser",
 ]

@@ -10,13 +10,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from intake import tasknames
+from intake.auth import ratelimit
 from intake.db import UnitOfWork, utcnow
 from intake.intakes import repository as intakes
 from intake.notifications import repository as outbox
+from intake.notifications.service import REDACTED
 
 BATCH = 500
 # A row in `sending` longer than this belongs to a worker that died mid-send.
 SENDING_LEASE = timedelta(minutes=5)
+# A sign-in link is dead after its TTL (at most an hour); its email is then pointless.
+SENSITIVE_EMAIL_LIFETIME = timedelta(hours=1)
+# Longer than any rate-limit window.
+RATE_LIMIT_MEMORY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,10 @@ class SweepReport:
 def sweep(uow: UnitOfWork) -> SweepReport:
     now = utcnow()
     released = outbox.release_stuck(uow.session, older_than=now - SENDING_LEASE)
+    outbox.expire_sensitive(
+        uow.session, created_before=now - SENSITIVE_EMAIL_LIFETIME, redacted=REDACTED
+    )
+    ratelimit.forget_before(uow.session, now - RATE_LIMIT_MEMORY)
     intake_ids = intakes.needing_checklist(uow.session, limit=BATCH)
     email_ids = outbox.due(uow.session, now, limit=BATCH)
     for intake_id in intake_ids:

@@ -41,8 +41,13 @@ class Intake(UuidPk, Timestamped, Base):
         default=IntakeStatus.DRAFT,
         index=True,
     )
-    # Draft answers as the patient gave them; the intake issue gives them a schema.
+    # The questionnaire version the answers were given under; they are always read
+    # with that version, so a newer questionnaire never breaks an old draft.
+    questionnaire_version: Mapped[str] = mapped_column(String(32))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The highest red-flag tier ever answered; a patient cannot lower it by editing.
+    red_flag_tier: Mapped[str | None] = mapped_column(String(16))
+    red_flag_at: Mapped[datetime | None]
     last_patient_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     # What the worker found missing on its last pass, and when it looked.

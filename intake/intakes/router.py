@@ -23,7 +23,9 @@ router = APIRouter(prefix="/api/v1/intakes", tags=["intakes"])
 def start_intake(body: IntakeCreate, uow: UowDep, settings: SettingsDep) -> IntakeCreated:
     """Start a draft intake. The access token in the answer is shown only once."""
     with uow:
-        intake, token = service.start_intake(uow, patient=body.patient, settings=settings)
+        intake, token = service.start_intake(
+            uow, patient=body.patient, answers=body.answers, settings=settings
+        )
         out = IntakeOut.of(intake)
     return IntakeCreated(**out.model_dump(), access_token=token)
 
@@ -37,18 +39,26 @@ def get_intake(intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep) -> Int
 
 @router.patch("/{intake_id}")
 def save_answers(
-    intake_id: uuid.UUID, body: IntakePatch, uow: UowDep, token: PatientTokenDep
+    intake_id: uuid.UUID,
+    body: IntakePatch,
+    uow: UowDep,
+    token: PatientTokenDep,
+    settings: SettingsDep,
 ) -> IntakeOut:
+    """Save any subset of answer sections; a 422 lists every problem in them."""
     with uow:
         intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
-        return IntakeOut.of(service.save_answers(uow, intake, body.answers))
+        return IntakeOut.of(service.save_answers(uow, intake, body.answers, settings=settings))
 
 
 @router.post("/{intake_id}/submit")
-def submit_intake(intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep) -> IntakeOut:
+def submit_intake(
+    intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep, settings: SettingsDep
+) -> IntakeOut:
+    """Validate everything (a 422 lists every problem at once) and submit."""
     with uow:
         intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
-        return IntakeOut.of(service.submit(uow, intake))
+        return IntakeOut.of(service.submit(uow, intake, settings=settings))
 
 
 @router.get("/{intake_id}/checklist")

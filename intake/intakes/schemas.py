@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from intake import questionnaire
 from intake.db import utcnow
 from intake.intakes.models import Intake, IntakeStatus
 
@@ -46,6 +48,9 @@ class IntakeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     patient: PatientIn
+    answers: dict[str, Any] = Field(
+        default_factory=dict, description="Optional first answers, saved as a draft"
+    )
 
 
 class IntakePatch(BaseModel):
@@ -56,23 +61,68 @@ class IntakePatch(BaseModel):
     answers: dict[str, Any]
 
 
+class RedFlagsOut(BaseModel):
+    tier: Literal["emergency", "urgent"] | None = Field(
+        description="The highest tier the answers have reached; it never goes down"
+    )
+    triggers: list[str] = Field(description="Red-flag questions currently answered yes")
+    unanswered: list[str] = Field(description="Red-flag questions still to answer")
+    instruction: str | None = Field(description="What the patient must do now, if anything")
+
+
+class OdiOut(BaseModel):
+    percent: float
+    band: str
+    answered: int
+
+
+class NdiOut(BaseModel):
+    raw: float
+    band: str
+    answered: int
+
+
+class ScoresOut(BaseModel):
+    odi: OdiOut | None
+    ndi: NdiOut | None
+    leg_dominant: bool | None
+
+
 class IntakeOut(BaseModel):
     id: uuid.UUID
     status: IntakeStatus
+    questionnaire_version: str
     created_at: datetime
     submitted_at: datetime | None
     answers: dict[str, Any]
+    red_flags: RedFlagsOut
+    scores: ScoresOut
     checklist_missing: list[str] | None
     queue: str | None
 
     @classmethod
     def of(cls, intake: Intake) -> IntakeOut:
+        version = questionnaire.get_version(intake.questionnaire_version)
+        flags = version.red_flags(intake.answers)
+        scores = version.scores(intake.answers)
         return cls(
             id=intake.id,
             status=intake.status,
+            questionnaire_version=intake.questionnaire_version,
             created_at=intake.created_at,
             submitted_at=intake.submitted_at,
             answers=intake.answers,
+            red_flags=RedFlagsOut(
+                tier=intake.red_flag_tier,
+                triggers=list(flags.triggers),
+                unanswered=list(flags.unanswered),
+                instruction=questionnaire.instruction_for(intake.red_flag_tier),
+            ),
+            scores=ScoresOut(
+                odi=OdiOut(**asdict(scores.odi)) if scores.odi else None,
+                ndi=NdiOut(**asdict(scores.ndi)) if scores.ndi else None,
+                leg_dominant=scores.leg_dominant,
+            ),
             checklist_missing=intake.checklist_missing,
             queue=intake.queue,
         )

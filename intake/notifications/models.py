@@ -35,6 +35,8 @@ class OutboxEmail(UuidPk, Timestamped, Base):
         str_enum(OutboxStatus, 16),
         default=OutboxStatus.PENDING,
     )
+    # A body that holds a secret (a sign-in link) is blanked once it is sent or moot.
+    sensitive: Mapped[bool] = mapped_column(default=False)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))

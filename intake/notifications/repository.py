@@ -51,3 +51,23 @@ def release_stuck(session: Session, *, older_than: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def expire_sensitive(session: Session, *, created_before: datetime, redacted: str) -> int:
+    """Give up on secret-bearing emails that were not sent in time, and blank them."""
+    result = session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.sensitive.is_(True),
+            OutboxEmail.status == OutboxStatus.PENDING,
+            OutboxEmail.created_at < created_before,
+        )
+        .values(
+            status=OutboxStatus.FAILED,
+            body_text=redacted,
+            body_html=redacted,
+            last_error="expired before delivery",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

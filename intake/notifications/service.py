@@ -32,10 +32,23 @@ def message_id_for(key: str, settings: Settings) -> str:
     return f"<{uuid.uuid5(uuid.NAMESPACE_URL, key)}@{domain}>"
 
 
+REDACTED = "[redacted after delivery]"
+
+
 def queue_email(
-    uow: UnitOfWork, *, key: str, template: str, to: str, email: RenderedEmail
+    uow: UnitOfWork,
+    *,
+    key: str,
+    template: str,
+    to: str,
+    email: RenderedEmail,
+    sensitive: bool = False,
 ) -> OutboxEmail:
-    """Write an outbox row in the caller's transaction, once per key."""
+    """Write an outbox row in the caller's transaction, once per key.
+
+    `sensitive` bodies (sign-in links) are blanked as soon as they are sent, fail, or
+    outlive their use, so the database keeps no usable secret.
+    """
     existing = repository.by_key(uow.session, key)
     if existing is not None:
         return existing
@@ -46,6 +59,7 @@ def queue_email(
         subject=email.subject,
         body_text=email.text,
         body_html=email.html,
+        sensitive=sensitive,
     )
     uow.session.add(row)
     uow.session.flush()
@@ -74,6 +88,11 @@ def queue_intake_reminder(
 class DispatchResult:
     status: OutboxStatus | None  # None: nothing to do (already sent, or not due)
     retry_in: float | None = None
+
+
+def redact_if_sensitive(row: OutboxEmail) -> None:
+    if row.sensitive:
+        row.body_text = row.body_html = REDACTED
 
 
 def _backoff(attempt: int) -> float:
@@ -119,6 +138,7 @@ def dispatch(
         row.status = OutboxStatus.SENT
         row.sent_at = utcnow()
         row.last_error = None
+        redact_if_sensitive(row)
     log.info("email %s sent (attempt %d)", email_id, attempt)
     return DispatchResult(status=OutboxStatus.SENT)
 
@@ -132,6 +152,7 @@ def _record_failure(
         row.last_error = exc.reason[:500]
         if exc.permanent or attempt >= MAX_ATTEMPTS:
             row.status = OutboxStatus.FAILED
+            redact_if_sensitive(row)
             log.warning("email %s failed for good: %s", email_id, exc.reason)
             return DispatchResult(status=OutboxStatus.FAILED)
         delay = _backoff(attempt)

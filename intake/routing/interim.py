@@ -33,9 +33,21 @@ class Decision:
     provisional: bool
 
 
-def decide(answers: Mapping[str, Any]) -> Decision:
-    reported = answers.get("patient_reported_findings") or []
-    findings = {str(f) for f in reported} if isinstance(reported, list) else set()
+def reported_findings(answers: Mapping[str, Any]) -> set[str]:
+    """The finding names the patient reported, ignoring anything malformed."""
+    reported = answers.get("reported_findings") or []
+    if not isinstance(reported, list):
+        return set()
+    return {
+        str(item["finding"]) for item in reported if isinstance(item, dict) and item.get("finding")
+    }
+
+
+def decide(answers: Mapping[str, Any], *, red_flag_tier: str | None = None) -> Decision:
+    if red_flag_tier:
+        # Red flags bypass routing altogether (DOMAIN.md §2).
+        return Decision("urgent", ["I0"], [f"{red_flag_tier} red flag answered"], True)
+    findings = reported_findings(answers)
     structural = bool(findings & STRUCTURAL_FINDINGS)
     disc = bool(findings & DISC_FINDINGS)
     if structural and disc:

@@ -9,7 +9,7 @@ from intake.routing.models import RoutingDecision
 
 
 def route_intake(uow: UnitOfWork, intake: Intake) -> RoutingDecision:
-    decision = interim.decide(intake.answers)
+    decision = interim.decide(intake.answers, red_flag_tier=intake.red_flag_tier)
     record = RoutingDecision(
         intake_id=intake.id,
         queue=decision.queue,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import psutil
 
 from tests import samples
 from tests.conftest import PATIENT
-from tests.support import free_port, start_process, stop_process, wait_for
+from tests.support import ROOT, free_port, start_process, stop_process, wait_for
 
 # Nothing may leak in from the test run: `intake run` must work on its defaults alone.
 SETTINGS_VARIABLES = (
@@ -53,7 +54,8 @@ def test_run_serves_the_slice_and_ctrl_c_leaves_no_process(tmp_path: Path) -> No
         assert str(tmp_path / "var" / "mail") in banner
 
         # The README's three curl commands, as httpx calls.
-        created = httpx.post(f"{base}/api/v1/intakes", json={"patient": PATIENT}).json()
+        example = json.loads((ROOT / "examples" / "intake.json").read_text())
+        created = httpx.post(f"{base}/api/v1/intakes", json=example).json()
         auth = {"Authorization": f"Bearer {created['access_token']}"}
         upload = httpx.post(
             f"{base}/api/v1/intakes/{created['id']}/documents",

@@ -14,7 +14,7 @@ from intake.intakes.models import Intake, IntakeStatus
 from intake.notifications.models import OutboxEmail
 from intake.routing.models import RoutingDecision
 from tests import samples
-from tests.conftest import StartedIntake, start_intake
+from tests.conftest import StartedIntake, complete_answers, start_intake
 
 
 def _upload(client: TestClient, started: StartedIntake, kind: str) -> None:
@@ -32,15 +32,16 @@ def _evaluate(intake_id: str, settings: Settings) -> None:
         evaluate(uow, uuid.UUID(intake_id), settings=settings)
 
 
-def _outbox() -> list[OutboxEmail]:
+def _reminders() -> list[OutboxEmail]:
     with UnitOfWork() as uow:
-        return list(uow.session.scalars(select(OutboxEmail)))
+        query = select(OutboxEmail).where(OutboxEmail.template == "intake_reminder")
+        return list(uow.session.scalars(query))
 
 
 def test_missing_documents_hold_the_intake_and_queue_one_reminder(
     client: TestClient, settings: Settings
 ) -> None:
-    started = start_intake(client)
+    started = start_intake(client, answers=complete_answers())
     _upload(client, started, "operative_note")
     client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
 
@@ -52,18 +53,13 @@ def test_missing_documents_hold_the_intake_and_queue_one_reminder(
         assert intake is not None
         assert intake.status == IntakeStatus.AWAITING_INFORMATION
         assert intake.checklist_missing == ["current_mri", "conservative_care_record"]
-    emails = _outbox()
+    emails = _reminders()
     assert [e.idempotency_key for e in emails] == [f"intake:{started.id}:reminder:1"]
     assert emails[0].to_address == "ada@example.com"
 
 
 def test_a_complete_intake_is_routed_provisionally(client: TestClient, settings: Settings) -> None:
-    started = start_intake(client)
-    client.patch(
-        f"/api/v1/intakes/{started.id}",
-        headers=started.auth,
-        json={"answers": {"patient_reported_findings": ["annular_tear"]}},
-    )
+    started = start_intake(client, answers=complete_answers())  # reports an annular tear
     for kind in ("operative_note", "current_mri", "conservative_care_record"):
         _upload(client, started, kind)
     client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
@@ -82,13 +78,13 @@ def test_a_complete_intake_is_routed_provisionally(client: TestClient, settings:
     assert [(d.queue, d.provisional, d.ruleset_version) for d in decisions] == [
         ("regenerative", True, "interim-1")
     ]
-    assert _outbox() == []
+    assert _reminders() == []
 
 
 def test_an_upload_after_the_reminder_asks_for_another_pass(
     client: TestClient, settings: Settings
 ) -> None:
-    started = start_intake(client)
+    started = start_intake(client, answers=complete_answers())
     client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
     _evaluate(started.id, settings)
 
@@ -104,11 +100,11 @@ def test_an_upload_after_the_reminder_asks_for_another_pass(
         intake = uow.session.get(Intake, uuid.UUID(started.id))
         assert intake is not None
         assert (intake.status, intake.checklist_dirty) == (IntakeStatus.ROUTED, False)
-        assert intake.queue == "clinician_triage"
+        assert intake.queue == "regenerative"
 
 
 def test_a_draft_is_left_alone(client: TestClient, settings: Settings) -> None:
-    started = start_intake(client)
+    started = start_intake(client, answers=complete_answers())
 
     _evaluate(started.id, settings)
 

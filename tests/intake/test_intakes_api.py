@@ -13,7 +13,7 @@ from intake.db import UnitOfWork
 from intake.intakes.models import Intake, Patient, PatientAccessToken
 from intake.security import hash_token
 from tests.broker import drain_queue
-from tests.conftest import PATIENT, start_intake
+from tests.conftest import PATIENT, complete_answers, start_intake
 
 
 def _count(model: type[object]) -> int:
@@ -77,7 +77,7 @@ def test_a_token_opens_only_its_own_intake(client: TestClient) -> None:
     bogus = {"Authorization": "Bearer not-a-real-token"}
     assert client.get(f"/api/v1/intakes/{mine.id}", headers=bogus).status_code == 401
     patch = client.patch(
-        f"/api/v1/intakes/{theirs.id}", headers=mine.auth, json={"answers": {"x": 1}}
+        f"/api/v1/intakes/{theirs.id}", headers=mine.auth, json={"answers": {"pain": {}}}
     )
     assert patch.status_code == 404
 
@@ -86,16 +86,17 @@ def test_drafts_merge_partial_answers(client: TestClient) -> None:
     started = start_intake(client)
     url = f"/api/v1/intakes/{started.id}"
 
-    client.patch(url, headers=started.auth, json={"answers": {"pain": {"back": 7}}})
+    pain = {"back_or_neck": 7, "leg_or_arm": None}
+    client.patch(url, headers=started.auth, json={"answers": {"pain": pain}})
     response = client.patch(url, headers=started.auth, json={"answers": {"surgeries": []}})
 
     assert response.status_code == 200
-    assert response.json()["answers"] == {"pain": {"back": 7}, "surgeries": []}
+    assert response.json()["answers"] == {"pain": pain, "surgeries": []}
     assert client.get(url, headers=started.auth).json()["answers"] == response.json()["answers"]
 
 
 def test_submit_freezes_the_intake(client: TestClient) -> None:
-    started = start_intake(client)
+    started = start_intake(client, answers=complete_answers())
     url = f"/api/v1/intakes/{started.id}"
 
     submitted = client.post(f"{url}/submit", headers=started.auth)
@@ -103,15 +104,17 @@ def test_submit_freezes_the_intake(client: TestClient) -> None:
     assert submitted.status_code == 200
     assert submitted.json()["status"] == "submitted"
     assert submitted.json()["submitted_at"] is not None
-    assert client.patch(url, headers=started.auth, json={"answers": {"a": 1}}).status_code == 409
+    again = client.patch(url, headers=started.auth, json={"answers": {"pain": {}}})
+    assert again.status_code == 409
     assert client.post(f"{url}/submit", headers=started.auth).status_code == 409
 
 
 def test_submit_enqueues_the_checklist_on_the_broker(
     client: TestClient, settings: Settings
 ) -> None:
-    started = start_intake(client)
-    assert drain_queue(settings) == []
+    started = start_intake(client, answers=complete_answers())
+    # Starting sends only the "how to resume" email.
+    assert [task for task, _ in drain_queue(settings)] == [tasknames.DISPATCH_EMAIL]
 
     client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
 

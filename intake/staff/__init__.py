@@ -1,0 +1,1 @@
+"""Staff accounts: password login, bearer sessions with idle and absolute timeouts, roles."""
