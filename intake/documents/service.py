@@ -24,6 +24,11 @@ _OPEN_FOR_UPLOADS = {
 _UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9 ._()-]+")
 
 
+def accepts_uploads(intake: Intake) -> bool:
+    """Whether the patient may still add documents to this intake."""
+    return intake.status in _OPEN_FOR_UPLOADS
+
+
 def sanitise_filename(name: str | None) -> str | None:
     """Keep a display name only: no directories, no control or odd characters."""
     if not name:
@@ -44,7 +49,7 @@ def add_document(
     max_bytes: int,
 ) -> tuple[Document, bool]:
     """Store an upload; returns the document and whether it is new (False: same bytes again)."""
-    if intake.status not in _OPEN_FOR_UPLOADS:
+    if not accepts_uploads(intake):
         raise Conflict("This intake no longer accepts uploads")
     try:
         blob = storage.receive(chunks, max_bytes=max_bytes)

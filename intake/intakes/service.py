@@ -15,7 +15,7 @@ from intake.intakes import escalation, repository
 from intake.intakes.models import Intake, IntakeStatus, Patient, PatientAccessToken
 from intake.intakes.schemas import PatientIn
 from intake.notifications.service import queue_email
-from intake.questionnaire import RedFlagResult, Scores
+from intake.questionnaire import RedFlagResult, Scores, Tier
 from intake.security import hash_token, new_token
 
 ANSWERS_LOC = ["body", "answers"]
@@ -142,9 +142,21 @@ def submit(uow: UnitOfWork, intake: Intake, *, settings: Settings) -> Intake:
 
 
 def red_flag_result(intake: Intake) -> RedFlagResult | None:
-    """The red-flag reading of the saved answers, or None when no flag is raised."""
-    result = questionnaire.get_version(intake.questionnaire_version).red_flags(intake.answers)
-    return result if result.tier else None
+    """The intake's red-flag state, or None if no flag was ever raised.
+
+    The tier is the highest one ever reached, not a reading of the current answers: a
+    patient who changes a yes back to no still sees what to do.
+    """
+    if intake.red_flag_tier is None:
+        return None
+    current = questionnaire.get_version(intake.questionnaire_version).red_flags(intake.answers)
+    tier: Tier = "emergency" if intake.red_flag_tier == "emergency" else "urgent"
+    return RedFlagResult(
+        tier=tier,
+        triggers=current.triggers,
+        unanswered=current.unanswered,
+        instruction=questionnaire.instruction_for(tier),
+    )
 
 
 def intake_scores(intake: Intake) -> Scores:

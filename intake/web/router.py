@@ -1,21 +1,28 @@
-"""Server-rendered pages for patients. The full form arrives with the intake issue."""
+"""Server-rendered pages for patients: the start page here, the form's pages included.
+
+Other packages' pages render with `templates` and extend "layout.html".
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from intake.deps import PATIENT_COOKIE, SettingsDep, UowDep
 from intake.intakes import service
 from intake.intakes.schemas import PatientIn
+from intake.web import document_pages, form_pages, review_pages
+from intake.web.templating import templates
+
+__all__ = ["router", "templates"]
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router.include_router(form_pages.router)
+router.include_router(document_pages.router)
+router.include_router(review_pages.router)
 
 
 @router.get("/", response_class=HTMLResponse)
