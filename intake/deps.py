@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Cookie, Depends
+from fastapi import Cookie, Depends, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from intake.config import Settings, get_settings
@@ -49,3 +49,15 @@ def patient_token(
 
 
 PatientTokenDep = Annotated[str | None, Depends(patient_token)]
+
+
+def set_patient_cookie(response: Response, token: str, *, max_age: int, settings: Settings) -> None:
+    """Hand a patient token to the browser: HttpOnly, SameSite=Strict, Secure over HTTPS."""
+    response.set_cookie(
+        PATIENT_COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=settings.public_base_url.startswith("https://"),
+    )

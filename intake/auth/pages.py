@@ -11,7 +11,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from intake.auth import service
 from intake.auth.router import ACCEPTED_MESSAGE, client_ip
-from intake.deps import PATIENT_COOKIE, SettingsDep, UowDep
+from intake.deps import SettingsDep, UowDep, set_patient_cookie
 from intake.errors import TooManyRequests, Unauthorized
 from intake.web.router import templates
 
@@ -96,12 +96,7 @@ def confirm(
             headers=PRIVATE_HEADERS,
         )
     response = RedirectResponse("/intake", status_code=status.HTTP_303_SEE_OTHER)
-    response.set_cookie(
-        PATIENT_COOKIE,
-        access,
-        max_age=settings.magic_session_ttl_hours * 3600,
-        httponly=True,
-        samesite="strict",
-        secure=settings.public_base_url.startswith("https://"),
+    set_patient_cookie(
+        response, access, max_age=settings.magic_session_ttl_hours * 3600, settings=settings
     )
     return response

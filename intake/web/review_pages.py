@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from intake.config import Settings
 from intake.db import UnitOfWork
 from intake.deps import SettingsDep, UowDep
 from intake.errors import InvalidInput
@@ -12,7 +15,7 @@ from intake.intakes import service
 from intake.intakes.models import IntakeStatus
 from intake.web import problems, view
 from intake.web.document_pages import checklist
-from intake.web.session import PageRoute, SessionDep, checked_form
+from intake.web.session import PageRoute, PatientSession, SessionDep, checked_form
 from intake.web.steps import ANSWER_STEPS, REVIEW
 
 router = APIRouter(prefix="/intake", route_class=PageRoute, include_in_schema=False)
@@ -23,16 +26,28 @@ def review_page(
     request: Request, uow: UowDep, settings: SettingsDep, session: SessionDep
 ) -> HTMLResponse:
     with uow:
-        intake = service.intake_for_token(uow, session.token)
-        return view.render(
-            request,
-            REVIEW,
-            intake=intake,
-            session=session,
-            settings=settings,
-            parts=ANSWER_STEPS,
-            **checklist(uow, intake),
-        )
+        return _review(request, uow, session=session, settings=settings)
+
+
+def _review(
+    request: Request,
+    uow: UnitOfWork,
+    *,
+    session: PatientSession,
+    settings: Settings,
+    **extra: Any,
+) -> HTMLResponse:
+    intake = service.intake_for_token(uow, session.token)
+    return view.render(
+        request,
+        REVIEW,
+        intake=intake,
+        session=session,
+        settings=settings,
+        parts=ANSWER_STEPS,
+        **checklist(uow, intake),
+        **extra,
+    )
 
 
 @router.post(
@@ -49,16 +64,13 @@ def submit(request: Request, uow: UowDep, settings: SettingsDep, session: Sessio
             service.submit(uow, intake, settings=settings)
     except InvalidInput as exc:
         with UnitOfWork() as again:
-            intake = service.intake_for_token(again, session.token)
-            return view.render(
+            answers = service.intake_for_token(again, session.token).answers
+            return _review(
                 request,
-                REVIEW,
-                intake=intake,
+                again,
                 session=session,
                 settings=settings,
-                parts=ANSWER_STEPS,
-                problems=problems.from_detail(exc.detail, intake.answers),
-                **checklist(again, intake),
+                problems=problems.from_detail(exc.detail, answers),
                 link_to_steps=True,
                 status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             )

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from intake.deps import PATIENT_COOKIE, SettingsDep, UowDep
+from intake.deps import SettingsDep, UowDep, set_patient_cookie
 from intake.intakes import service
 from intake.intakes.schemas import PatientIn
 from intake.web import document_pages, form_pages, review_pages
@@ -72,12 +72,7 @@ def start(
         },
         status_code=status.HTTP_201_CREATED,
     )
-    response.set_cookie(
-        PATIENT_COOKIE,
-        token,
-        max_age=settings.patient_token_ttl_hours * 3600,
-        httponly=True,
-        samesite="strict",
-        secure=settings.public_base_url.startswith("https://"),
+    set_patient_cookie(
+        response, token, max_age=settings.patient_token_ttl_hours * 3600, settings=settings
     )
     return response
