@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from typing import Annotated, BinaryIO
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Response, UploadFile, status
 
@@ -12,16 +11,10 @@ from intake.deps import PatientTokenDep, SettingsDep, StorageDep, UowDep
 from intake.documents import repository, service
 from intake.documents.models import DocumentKind
 from intake.documents.schemas import DocumentOut
+from intake.documents.storage import read_chunks
 from intake.intakes.service import authorize_patient
 
 router = APIRouter(prefix="/api/v1/intakes/{intake_id}/documents", tags=["documents"])
-
-CHUNK_BYTES = 1024 * 1024
-
-
-def _chunks(source: BinaryIO) -> Iterator[bytes]:
-    while chunk := source.read(CHUNK_BYTES):
-        yield chunk
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -42,7 +35,7 @@ def upload_document(
             uow,
             intake,
             kind=kind,
-            chunks=_chunks(file.file),
+            chunks=read_chunks(file.file),
             filename=file.filename,
             storage=storage,
             max_bytes=settings.max_upload_bytes,

@@ -11,12 +11,20 @@ import hashlib
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from intake.documents.sniff import HEAD_BYTES
+
+CHUNK_BYTES = 1024 * 1024
+
+
+def read_chunks(source: BinaryIO) -> Iterator[bytes]:
+    """A file object as 1 MiB chunks, so no upload is ever held whole in memory."""
+    while chunk := source.read(CHUNK_BYTES):
+        yield chunk
 
 
 class BlobTooLarge(Exception):

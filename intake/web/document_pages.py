@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +15,7 @@ from intake.documents import repository as document_repo
 from intake.documents import service as documents
 from intake.documents.models import DocumentKind
 from intake.documents.sniff import ALLOWED_DESCRIPTION
+from intake.documents.storage import read_chunks
 from intake.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
 from intake.intakes import service
 from intake.intakes.models import Intake
@@ -26,14 +26,8 @@ from intake.web.steps import DOCUMENTS
 
 router = APIRouter(prefix="/intake", route_class=PageRoute, include_in_schema=False)
 
-CHUNK_BYTES = 1024 * 1024
 # The file input of the general upload form; each to-do item has `file-<kind>`.
 GENERAL_UPLOAD = "file"
-
-
-def _chunks(source: BinaryIO) -> Iterator[bytes]:
-    while chunk := source.read(CHUNK_BYTES):
-        yield chunk
 
 
 def _size(limit: int) -> str:
@@ -128,7 +122,7 @@ def upload(
                 uow,
                 intake,
                 kind=document_kind,
-                chunks=_chunks(file.file),
+                chunks=read_chunks(file.file),
                 filename=file.filename,
                 storage=storage,
                 max_bytes=settings.max_upload_bytes,
