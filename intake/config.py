@@ -11,6 +11,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+# Document kinds that carry imaging, which may be a whole study of several GB.
+IMAGING_KINDS = frozenset({"preop_imaging", "postop_imaging", "current_mri"})
 
 
 class Settings(BaseSettings):
@@ -62,8 +64,12 @@ class Settings(BaseSettings):
     # Staff login attempts allowed per hour, per email address and per client address.
     staff_logins_per_email_per_hour: int = Field(default=10, gt=0)
     staff_logins_per_ip_per_hour: int = Field(default=100, gt=0)
-    # Upload cap for the thin slice; the documents issue makes it per kind.
+    # Upload caps. No upload may exceed max_upload_bytes; imaging kinds default to it,
+    # other kinds to document_upload_bytes, and upload_limits overrides single kinds
+    # (e.g. UPLOAD_LIMITS='{"operative_note": 20000000}').
     max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
+    document_upload_bytes: int = Field(default=100 * 1024**2, gt=0)
+    upload_limits: dict[str, int] = Field(default_factory=dict)
 
     @field_validator("clinic_timezone")
     @classmethod
@@ -102,6 +108,11 @@ class Settings(BaseSettings):
     def storage_path(self) -> Path:
         assert self.storage_dir is not None  # filled by the validator
         return self.storage_dir
+
+    def upload_limit(self, kind: str) -> int:
+        """The byte cap for one document kind; never above max_upload_bytes."""
+        default = self.max_upload_bytes if kind in IMAGING_KINDS else self.document_upload_bytes
+        return min(self.upload_limits.get(kind, default), self.max_upload_bytes)
 
     @property
     def uses_redis(self) -> bool:

@@ -145,6 +145,11 @@ class UnitOfWork:
         self.session = (session_factory or get_session_factory())()
         self.jobs = JobBuffer(publisher or get_publisher())
         self._undo: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the commit succeeded (e.g. delete a file the row no longer names)."""
+        self._after_commit.append(action)
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Run `undo` if this unit of work does not commit (e.g. delete a stored file)."""
@@ -165,6 +170,8 @@ class UnitOfWork:
                 self.session.commit()
                 committed = True
                 self.jobs.flush()
+                for action in self._after_commit:
+                    action()
             else:
                 self.session.rollback()
         finally:

@@ -16,6 +16,12 @@ class IntakeError(Exception):
         self.detail = detail
 
 
+class BadRequest(IntakeError):
+    """The request itself is malformed (e.g. a broken multipart body); the text says how."""
+
+    status_code = 400
+
+
 class NotFound(IntakeError):
     """Missing, or someone else's: the caller cannot tell which."""
 

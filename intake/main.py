@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from intake import health
 from intake.auth.pages import router as auth_pages
 from intake.auth.router import router as auth_router
+from intake.checklist.router import router as checklist_router
+from intake.documents.manage_router import router as document_management_router
 from intake.documents.router import router as documents_router
 from intake.errors import install_error_handlers
 from intake.fhir.router import router as fhir_router
@@ -25,6 +27,8 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(intakes_router)
     app.include_router(documents_router)
+    app.include_router(document_management_router)
+    app.include_router(checklist_router)
     app.include_router(auth_router)
     app.include_router(staff_router)
     app.include_router(fhir_router)

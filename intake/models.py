@@ -2,6 +2,7 @@
 
 from intake.audit import AuditEvent
 from intake.auth.models import MagicLink, RateLimitHit
+from intake.checklist.models import ChecklistRecord
 from intake.db import Base
 from intake.documents.models import Document
 from intake.intakes.models import Intake, Patient, PatientAccessToken
@@ -12,6 +13,7 @@ from intake.staff.models import StaffToken, StaffUser
 __all__ = [
     "AuditEvent",
     "Base",
+    "ChecklistRecord",
     "Document",
     "Intake",
     "MagicLink",

@@ -28,6 +28,7 @@ RATE_LIMIT_MEMORY = timedelta(days=1)
 @dataclass(frozen=True)
 class SweepReport:
     checklists: int
+    routings: int
     emails: int
     released: int
 
@@ -40,9 +41,17 @@ def sweep(uow: UnitOfWork) -> SweepReport:
     )
     ratelimit.forget_before(uow.session, now - RATE_LIMIT_MEMORY)
     intake_ids = intakes.needing_checklist(uow.session, limit=BATCH)
+    complete_ids = intakes.needing_routing(uow.session, limit=BATCH)
     email_ids = outbox.due(uow.session, now, limit=BATCH)
     for intake_id in intake_ids:
         uow.jobs.enqueue(tasknames.EVALUATE_CHECKLIST, str(intake_id))
+    for intake_id in complete_ids:
+        uow.jobs.enqueue(tasknames.ROUTE_INTAKE, str(intake_id))
     for email_id in email_ids:
         uow.jobs.enqueue(tasknames.DISPATCH_EMAIL, str(email_id))
-    return SweepReport(checklists=len(intake_ids), emails=len(email_ids), released=released)
+    return SweepReport(
+        checklists=len(intake_ids),
+        routings=len(complete_ids),
+        emails=len(email_ids),
+        released=released,
+    )

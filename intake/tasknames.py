@@ -6,4 +6,5 @@ tasks under them. Renaming one strands every message already in a queue, so don'
 
 EVALUATE_CHECKLIST = "intake.checklist.evaluate"
 DISPATCH_EMAIL = "intake.outbox.dispatch"
+ROUTE_INTAKE = "intake.routing.route"
 SWEEP = "intake.sweep"

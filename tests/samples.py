@@ -4,8 +4,7 @@ from __future__ import annotations
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-# A DICOM Part 10 header: 128-byte preamble, the DICM marker, then (here) nothing more.
-DICOM = b"\x00" * 128 + b"DICM" + b"\x02\x00\x00\x00UL\x04\x00\x00\x00\x00\x00"
+# Real DICOM files come from tests/documents/dicom_factory.py.
 EXECUTABLE = b"MZ\x90\x00" + b"\x00" * 60
 
 

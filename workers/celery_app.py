@@ -12,4 +12,4 @@ settings = get_settings()
 
 app: Celery = make_celery(settings)
 app.conf.beat_schedule = beat_schedule(settings)
-app.conf.include = ["workers.checklist", "workers.outbox", "workers.sweep"]
+app.conf.include = ["workers.checklist", "workers.outbox", "workers.routing", "workers.sweep"]

@@ -27,3 +27,7 @@ def for_intake(session: Session, intake_id: uuid.UUID) -> list[Document]:
 def kinds_present(session: Session, intake_id: uuid.UUID) -> set[DocumentKind]:
     stmt = select(Document.kind).where(Document.intake_id == intake_id).distinct()
     return set(session.scalars(stmt))
+
+
+def get(session: Session, document_id: uuid.UUID) -> Document | None:
+    return session.get(Document, document_id)

@@ -19,6 +19,7 @@ from typing import BinaryIO, Protocol
 from intake.documents.sniff import HEAD_BYTES
 
 CHUNK_BYTES = 1024 * 1024
+Bytes = bytes | bytearray | memoryview
 
 
 def read_chunks(source: BinaryIO) -> Iterator[bytes]:
@@ -43,7 +44,18 @@ class ReceivedBlob:
     head: bytes
 
 
+class IncomingWriter(Protocol):
+    """A blob being received: written in order, then finished or aborted exactly once."""
+
+    @property
+    def size(self) -> int: ...
+    def write(self, data: Bytes) -> None: ...
+    def finish(self) -> ReceivedBlob: ...
+    def abort(self) -> None: ...
+
+
 class Storage(Protocol):
+    def incoming(self) -> IncomingWriter: ...
     def receive(self, chunks: Iterable[bytes], *, max_bytes: int) -> ReceivedBlob: ...
     def keep(self, blob: ReceivedBlob) -> str: ...
     def discard(self, blob: ReceivedBlob) -> None: ...
@@ -51,34 +63,78 @@ class Storage(Protocol):
     def path(self, key: str) -> Path: ...
 
 
+class IncomingFile:
+    """A temporary file that hashes (SHA-256) and counts what is written as it goes.
+
+    Its methods block on disk I/O; async callers run them in a worker thread. Until
+    `finish` returns, the only file this creates is removed again by `abort`.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=directory)
+        self.temp_path = Path(name)
+        self._out = os.fdopen(fd, "wb")
+        self._digest = hashlib.sha256()
+        self._head = bytearray()
+        self._size = 0
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def write(self, data: Bytes) -> None:
+        if len(self._head) < HEAD_BYTES:
+            self._head += data[: HEAD_BYTES - len(self._head)]
+        # hashlib releases the GIL for buffers this size, so this overlaps the event loop.
+        self._digest.update(data)
+        self._out.write(data)
+        self._size += len(data)
+
+    def finish(self) -> ReceivedBlob:
+        """Flush to disk (a kept blob must survive a crash) and describe what arrived."""
+        try:
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            self._out.close()
+        except BaseException:
+            self.abort()
+            raise
+        return ReceivedBlob(
+            temp_path=self.temp_path,
+            sha256=self._digest.hexdigest(),
+            size=self._size,
+            head=bytes(self._head),
+        )
+
+    def abort(self) -> None:
+        """Close and delete the partial file; safe to call more than once."""
+        try:
+            self._out.close()
+        finally:
+            self.temp_path.unlink(missing_ok=True)
+
+
 class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._incoming = root / ".incoming"
 
+    def incoming(self) -> IncomingFile:
+        """A new temporary file under the storage root (same disk: keeping is a rename)."""
+        return IncomingFile(self._incoming)
+
     def receive(self, chunks: Iterable[bytes], *, max_bytes: int) -> ReceivedBlob:
-        self._incoming.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self._incoming)
-        temp_path = Path(name)
-        digest = hashlib.sha256()
-        size = 0
-        head = b""
+        writer = self.incoming()
         try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise BlobTooLarge(max_bytes)
-                    if len(head) < HEAD_BYTES:
-                        head += chunk[: HEAD_BYTES - len(head)]
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            for chunk in chunks:
+                if writer.size + len(chunk) > max_bytes:
+                    raise BlobTooLarge(max_bytes)
+                writer.write(chunk)
         except BaseException:
-            temp_path.unlink(missing_ok=True)
+            writer.abort()
             raise
-        return ReceivedBlob(temp_path=temp_path, sha256=digest.hexdigest(), size=size, head=head)
+        return writer.finish()
 
     def keep(self, blob: ReceivedBlob) -> str:
         name = uuid.uuid4().hex

@@ -17,6 +17,7 @@ class IntakeStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"  # waiting for the worker's first checklist pass
     AWAITING_INFORMATION = "awaiting_information"
+    COMPLETE = "complete"  # every required document is in: routing is on its way
     ROUTED = "routed"
 
 
@@ -50,11 +51,13 @@ class Intake(UuidPk, Timestamped, Base):
     red_flag_at: Mapped[datetime | None]
     last_patient_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
-    # What the worker found missing on its last pass, and when it looked.
+    # What the worker found missing on its last pass, and when it looked; the whole
+    # result, item by item, is in checklist_results.
     checklist_missing: Mapped[list[str] | None] = mapped_column(JSON)
     checklist_checked_at: Mapped[datetime | None]
-    # Set when the checklist wants another pass (a new upload after submit).
-    checklist_dirty: Mapped[bool] = mapped_column(default=False)
+    # Set by every change that can alter the checklist, cleared by the worker's pass;
+    # the sweep re-finds an intake whose message was lost.
+    checklist_dirty: Mapped[bool] = mapped_column(default=False, index=True)
     queue: Mapped[str | None] = mapped_column(String(32), index=True)
 
 

@@ -29,13 +29,21 @@ def live_token(session: Session, token_hash: str, now: datetime) -> PatientAcces
 
 
 def needing_checklist(session: Session, *, limit: int) -> list[uuid.UUID]:
-    """Submitted intakes the worker has not looked at, or must look at again."""
+    """Intakes whose checklist is out of date: changed since the worker last looked."""
     stmt = (
         select(Intake.id)
-        .where(
-            (Intake.status == IntakeStatus.SUBMITTED)
-            | ((Intake.status == IntakeStatus.AWAITING_INFORMATION) & Intake.checklist_dirty)
-        )
+        .where(Intake.checklist_dirty.is_(True) | (Intake.status == IntakeStatus.SUBMITTED))
+        .order_by(Intake.updated_at, Intake.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def needing_routing(session: Session, *, limit: int) -> list[uuid.UUID]:
+    """Complete intakes still waiting for their routing task."""
+    stmt = (
+        select(Intake.id)
+        .where(Intake.status == IntakeStatus.COMPLETE)
         .order_by(Intake.updated_at, Intake.id)
         .limit(limit)
     )

@@ -9,7 +9,6 @@ from fastapi import APIRouter, status
 from intake.deps import PatientTokenDep, SettingsDep, UowDep
 from intake.intakes import service
 from intake.intakes.schemas import (
-    ChecklistOut,
     IntakeCreate,
     IntakeCreated,
     IntakeOut,
@@ -59,15 +58,3 @@ def submit_intake(
     with uow:
         intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
         return IntakeOut.of(service.submit(uow, intake, settings=settings))
-
-
-@router.get("/{intake_id}/checklist")
-def get_checklist(intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep) -> ChecklistOut:
-    """What the worker found missing on its last pass (null before the first pass)."""
-    with uow:
-        intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
-        return ChecklistOut(
-            status=intake.status,
-            missing=intake.checklist_missing,
-            checked_at=intake.checklist_checked_at,
-        )

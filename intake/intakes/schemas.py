@@ -131,9 +131,3 @@ class IntakeOut(BaseModel):
 class IntakeCreated(IntakeOut):
     access_token: str = Field(description="Bearer token for this intake; shown only once")
     token_type: str = "bearer"
-
-
-class ChecklistOut(BaseModel):
-    status: IntakeStatus
-    missing: list[str] | None = Field(description="Required document kinds not yet uploaded")
-    checked_at: datetime | None

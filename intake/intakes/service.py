@@ -8,6 +8,7 @@ from typing import Any
 
 from emails.messages import ClinicContact, intake_started
 from intake import questionnaire, tasknames
+from intake.checklist import service as checklist
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.errors import Conflict, InvalidInput, NotFound, Unauthorized
@@ -117,6 +118,8 @@ def save_answers(
     intake.answers = merged
     intake.last_patient_activity_at = utcnow()
     escalation.escalate(uow, intake, version.red_flags(merged), settings=settings)
+    # The checklist depends on the answers too (one operative note per surgery...).
+    checklist.mark_dirty(uow, intake)
     uow.session.flush()
     return intake
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from intake.db import UnitOfWork
+from intake.intakes import repository as intakes
 from intake.intakes.models import Intake, IntakeStatus
 from intake.routing import interim
 from intake.routing.models import RoutingDecision
@@ -22,3 +25,11 @@ def route_intake(uow: UnitOfWork, intake: Intake) -> RoutingDecision:
     intake.queue = decision.queue
     intake.status = IntakeStatus.ROUTED
     return record
+
+
+def route_if_complete(uow: UnitOfWork, intake_id: uuid.UUID) -> RoutingDecision | None:
+    """Route an intake the checklist found complete; a second delivery finds it routed."""
+    intake = intakes.get(uow.session, intake_id, for_update=True)
+    if intake is None or intake.status != IntakeStatus.COMPLETE:
+        return None
+    return route_intake(uow, intake)

@@ -45,7 +45,7 @@ def _review(
         session=session,
         settings=settings,
         parts=ANSWER_STEPS,
-        **checklist(uow, intake),
+        **checklist(uow, intake, settings),
         **extra,
     )
 

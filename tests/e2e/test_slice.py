@@ -4,30 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
 
-from intake.db import UnitOfWork
+from intake.db import UnitOfWork, utcnow
 from intake.documents.models import Document
 from intake.intakes.models import Intake
 from intake.notifications.models import OutboxEmail, OutboxStatus
 from intake.routing.models import RoutingDecision
 from tests import samples
 from tests.conftest import PATIENT, SmtpSink, StartedIntake, complete_answers, start_intake
+from tests.documents.dicom_factory import make_dicom
 from tests.e2e.conftest import Stack
 from tests.emails.test_render import CLINICAL_WORDS
 from tests.support import free_port, reset_caches, stop_process, wait_for
 
 
-def _upload(stack: Stack, started: StartedIntake, kind: str) -> dict[str, str]:
-    content = samples.pdf(kind)
+def _upload(
+    stack: Stack, started: StartedIntake, kind: str, content: bytes | None = None
+) -> dict[str, str]:
+    content = content or samples.pdf(kind)
     response = stack.client.post(
         f"/api/v1/intakes/{started.id}/documents",
         headers=started.auth,
         data={"kind": kind},
-        files={"file": (f"{kind}.pdf", content, "application/pdf")},
+        files={"file": (f"{kind}.bin", content, "application/octet-stream")},
     )
     assert response.status_code == 201, response.text
     body: dict[str, str] = response.json()
@@ -58,7 +62,7 @@ def test_submit_remind_complete_route(stack: Stack, smtp: SmtpSink) -> None:
     submitted = stack.client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
     assert submitted.status_code == 200
 
-    # The worker finds two documents missing and the dispatcher emails a reminder.
+    # The worker finds documents missing and the dispatcher emails a reminder.
     [reminder] = wait_for(lambda: _reminders(smtp), what="the reminder email")
     assert reminder["To"] == PATIENT["email"]
     plain = reminder.get_body(("plain",))
@@ -70,15 +74,20 @@ def test_submit_remind_complete_route(stack: Stack, smtp: SmtpSink) -> None:
         f"/api/v1/intakes/{started.id}/checklist", headers=started.auth
     ).json()
     assert checklist["status"] == "awaiting_information"
-    assert checklist["missing"] == ["current_mri", "conservative_care_record"]
+    assert checklist["missing"] == ["current_mri", "postop_imaging", "conservative_care_record"]
     with UnitOfWork() as uow:
         [row] = uow.session.scalars(
             select(OutboxEmail).where(OutboxEmail.template == "intake_reminder")
         ).all()
     assert row.status == OutboxStatus.SENT
 
-    # The patient answers the reminder; the worker routes the now complete intake.
-    _upload(stack, started, "current_mri")
+    # The patient answers the reminder with real DICOM studies from last month; the
+    # worker finds the intake complete and the routing task routes it.
+    last_month = (utcnow().date() - timedelta(days=30)).strftime("%Y%m%d")
+    mri = _upload(stack, started, "current_mri", make_dicom(study_date=last_month))
+    assert (mri["media_type"], mri["modality"]) == ("application/dicom", "MR")
+    ct = make_dicom(modality="CT", study_date=last_month, study_description="CT L-SPINE")
+    _upload(stack, started, "postop_imaging", ct)
     _upload(stack, started, "conservative_care_record")
     wait_for(lambda: _intake(started.id).queue, what="the intake to be routed")
 

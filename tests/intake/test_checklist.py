@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from intake.checklist.service import evaluate
 from intake.config import Settings
-from intake.db import UnitOfWork
+from intake.db import UnitOfWork, utcnow
 from intake.intakes.models import Intake, IntakeStatus
 from intake.notifications.models import OutboxEmail
 from intake.routing.models import RoutingDecision
+from intake.routing.service import route_if_complete
 from tests import samples
 from tests.conftest import StartedIntake, complete_answers, start_intake
 
+LAST_MONTH = (utcnow().date() - timedelta(days=30)).isoformat()
+# The fixture's fusion has hardware, so post-op imaging is required too.
+EVERYTHING = ("operative_note", "current_mri", "postop_imaging", "conservative_care_record")
+
 
 def _upload(client: TestClient, started: StartedIntake, kind: str) -> None:
+    dated = kind in ("current_mri", "postop_imaging")
     response = client.post(
         f"/api/v1/intakes/{started.id}/documents",
         headers=started.auth,
-        data={"kind": kind},
+        data={"kind": kind, **({"report_date": LAST_MONTH} if dated else {})},
         files={"file": ("f.pdf", samples.pdf(kind), "application/pdf")},
     )
     assert response.status_code == 201, response.text
@@ -30,6 +37,11 @@ def _upload(client: TestClient, started: StartedIntake, kind: str) -> None:
 def _evaluate(intake_id: str, settings: Settings) -> None:
     with UnitOfWork() as uow:
         evaluate(uow, uuid.UUID(intake_id), settings=settings)
+
+
+def _intake(intake_id: str) -> Intake:
+    with UnitOfWork() as uow:
+        return uow.session.get_one(Intake, uuid.UUID(intake_id))
 
 
 def _reminders() -> list[OutboxEmail]:
@@ -48,11 +60,9 @@ def test_missing_documents_hold_the_intake_and_queue_one_reminder(
     _evaluate(started.id, settings)
     _evaluate(started.id, settings)  # a redelivered task must not write a second email
 
-    with UnitOfWork() as uow:
-        intake = uow.session.get(Intake, uuid.UUID(started.id))
-        assert intake is not None
-        assert intake.status == IntakeStatus.AWAITING_INFORMATION
-        assert intake.checklist_missing == ["current_mri", "conservative_care_record"]
+    intake = _intake(started.id)
+    assert intake.status == IntakeStatus.AWAITING_INFORMATION
+    assert intake.checklist_missing == ["current_mri", "postop_imaging", "conservative_care_record"]
     emails = _reminders()
     assert [e.idempotency_key for e in emails] == [f"intake:{started.id}:reminder:1"]
     assert emails[0].to_address == "ada@example.com"
@@ -60,16 +70,18 @@ def test_missing_documents_hold_the_intake_and_queue_one_reminder(
 
 def test_a_complete_intake_is_routed_provisionally(client: TestClient, settings: Settings) -> None:
     started = start_intake(client, answers=complete_answers())  # reports an annular tear
-    for kind in ("operative_note", "current_mri", "conservative_care_record"):
+    for kind in EVERYTHING:
         _upload(client, started, kind)
     client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
 
     _evaluate(started.id, settings)
-
+    assert _intake(started.id).status == IntakeStatus.COMPLETE
     with UnitOfWork() as uow:
-        intake = uow.session.get(Intake, uuid.UUID(started.id))
+        route_if_complete(uow, uuid.UUID(started.id))
+
+    intake = _intake(started.id)
+    with UnitOfWork() as uow:
         decisions = list(uow.session.scalars(select(RoutingDecision)))
-    assert intake is not None
     assert (intake.status, intake.queue, intake.checklist_missing) == (
         IntakeStatus.ROUTED,
         "regenerative",
@@ -88,27 +100,24 @@ def test_an_upload_after_the_reminder_asks_for_another_pass(
     client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
     _evaluate(started.id, settings)
 
-    for kind in ("operative_note", "current_mri", "conservative_care_record"):
+    for kind in EVERYTHING:
         _upload(client, started, kind)
-    with UnitOfWork() as uow:
-        intake = uow.session.get(Intake, uuid.UUID(started.id))
-        assert intake is not None
-        assert intake.checklist_dirty
+    assert _intake(started.id).checklist_dirty
     _evaluate(started.id, settings)
 
-    with UnitOfWork() as uow:
-        intake = uow.session.get(Intake, uuid.UUID(started.id))
-        assert intake is not None
-        assert (intake.status, intake.checklist_dirty) == (IntakeStatus.ROUTED, False)
-        assert intake.queue == "regenerative"
+    intake = _intake(started.id)
+    assert (intake.status, intake.checklist_dirty) == (IntakeStatus.COMPLETE, False)
 
 
-def test_a_draft_is_left_alone(client: TestClient, settings: Settings) -> None:
-    started = start_intake(client, answers=complete_answers())
+def test_a_draft_gets_its_checklist_but_keeps_its_status(
+    client: TestClient, settings: Settings
+) -> None:
+    started = start_intake(client)
 
     _evaluate(started.id, settings)
 
-    with UnitOfWork() as uow:
-        intake = uow.session.get(Intake, uuid.UUID(started.id))
-        assert intake is not None
-        assert (intake.status, intake.checklist_checked_at) == (IntakeStatus.DRAFT, None)
+    intake = _intake(started.id)
+    assert intake.status == IntakeStatus.DRAFT
+    assert intake.checklist_checked_at is not None
+    assert "current_mri" in (intake.checklist_missing or [])
+    assert _reminders() == []

@@ -15,6 +15,7 @@ from intake.db import UnitOfWork
 from intake.documents.models import Document
 from tests import samples
 from tests.conftest import StartedIntake, start_intake
+from tests.documents.dicom_factory import make_dicom
 from tests.support import reset_caches
 
 
@@ -108,7 +109,7 @@ def test_each_accepted_type_is_recognised_by_its_bytes(client: TestClient) -> No
 
     types = {
         _upload(client, started, content, filename="x.bin")[1]["media_type"]
-        for content in (samples.PNG, samples.DICOM, samples.pdf("p"))
+        for content in (samples.PNG, make_dicom(), samples.pdf("p"))
     }
 
     assert types == {"image/png", "application/dicom", "application/pdf"}

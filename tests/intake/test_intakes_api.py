@@ -113,8 +113,11 @@ def test_submit_enqueues_the_checklist_on_the_broker(
     client: TestClient, settings: Settings
 ) -> None:
     started = start_intake(client, answers=complete_answers())
-    # Starting sends only the "how to resume" email.
-    assert [task for task, _ in drain_queue(settings)] == [tasknames.DISPATCH_EMAIL]
+    # Starting sends the "how to resume" email and asks for a first checklist pass.
+    assert {task for task, _ in drain_queue(settings)} == {
+        tasknames.DISPATCH_EMAIL,
+        tasknames.EVALUATE_CHECKLIST,
+    }
 
     client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
 
@@ -127,4 +130,12 @@ def test_checklist_is_empty_until_the_worker_looks(client: TestClient) -> None:
     response = client.get(f"/api/v1/intakes/{started.id}/checklist", headers=started.auth)
 
     assert response.status_code == 200
-    assert response.json() == {"status": "draft", "missing": None, "checked_at": None}
+    assert response.json() == {
+        "status": "draft",
+        "version": None,
+        "ruleset_version": None,
+        "complete": None,
+        "items": [],
+        "missing": None,
+        "checked_at": None,
+    }

@@ -3,11 +3,13 @@ and the red-flag instruction."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
 from intake import questionnaire
+from intake.db import utcnow
 from tests import samples
 from tests.web.browsing import PHONE, shoot, start
 
@@ -25,13 +27,16 @@ def fill_surgery(page: Page, *, instrumented: str, date: str) -> None:
     page.fill("#surgeries-0-facility", "General Hospital")
 
 
-def upload(page: Page, kind: str, label: str) -> None:
-    item = page.locator(f"#todo-{kind}")
-    item.locator(f"#file-{kind}").set_input_files(
-        {"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": samples.pdf(label)}
+def upload(page: Page, item_id: str, label: str, *, scan_date: str | None = None) -> None:
+    """Upload a PDF from a checklist item's own form (item ids look like operative_note-1)."""
+    item = page.locator(f"#todo-{item_id}")
+    item.locator(f"#file-{item_id}").set_input_files(
+        {"name": f"{item_id}.pdf", "mimeType": "application/pdf", "buffer": samples.pdf(label)}
     )
+    if scan_date:
+        item.locator(f"#report_date-{item_id}").fill(scan_date)
     item.get_by_role("button", name="Upload").click()
-    expect(page.locator(f"#todo-{kind} .done")).to_have_text("✓ Uploaded")
+    expect(page.locator(f"#todo-{item_id} .done")).to_have_text("✓ Uploaded")
 
 
 def test_a_patient_walks_every_step_and_submits(
@@ -113,12 +118,14 @@ def test_a_patient_walks_every_step_and_submits(
     page.click("#continue")
     expect(page.locator("#red-flag-alert")).to_have_count(0)
 
-    # 6. Documents: the checklist's three required items, each uploaded from its own form.
+    # 6. Documents: each required item uploaded from its own form; scan reports get a date.
     expect(page).to_have_url(f"{live_server}/intake/documents")
-    upload(page, "operative_note", "op note")
-    upload(page, "current_mri", "mri report")
+    last_month = (utcnow().date() - timedelta(days=30)).isoformat()
+    upload(page, "operative_note-1", "op note")
+    upload(page, "current_mri", "mri report", scan_date=last_month)
+    upload(page, "postop_imaging", "ct report", scan_date=last_month)
     upload(page, "conservative_care_record", "pt notes")
-    expect(page.locator("#uploaded-files li")).to_have_count(3)
+    expect(page.locator("#uploaded-files li")).to_have_count(4)
     shots.append(shoot(page, tmp_path / "06-documents.png"))
     page.click("#continue")
 

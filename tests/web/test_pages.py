@@ -205,7 +205,7 @@ def test_the_documents_page_takes_uploads_and_names_a_refused_one(patient: TestC
         )
 
     refused = upload(samples.EXECUTABLE, "current_mri", "file-current_mri")
-    accepted = upload(samples.pdf("op note"), "operative_note", "file-operative_note")
+    accepted = upload(samples.pdf("op note"), "operative_note", "file-operative_note-1")
 
     assert refused.status_code == 415
     assert 'id="file-current_mri-error"' in refused.text
@@ -214,7 +214,7 @@ def test_the_documents_page_takes_uploads_and_names_a_refused_one(patient: TestC
     page = patient.get(accepted.headers["location"]).text
     assert "Your file was uploaded" in page
     checklist = page[page.index('id="checklist"') :]
-    assert re.search(r'id="todo-operative_note">\s*<span class="done">✓ Uploaded', checklist)
+    assert re.search(r'id="todo-operative_note-1">\s*<span class="done">✓ Uploaded', checklist)
     assert 'name="kind" value="current_mri"' in checklist  # still to do: its own form
 
 
@@ -241,7 +241,7 @@ def test_the_review_page_names_the_documents_still_needed(patient: TestClient) -
     assert "0 files uploaded." in page
     missing = page[page.index('id="review-documents-missing"') :]
     assert "Operative note" in missing
-    assert "Current MRI" in missing
+    assert "MRI scan" in missing
 
 
 class _Controls(HTMLParser):

@@ -40,7 +40,12 @@ def test_every_task_is_registered_under_its_stable_name() -> None:
     app.loader.import_default_modules()
     ours = {name for name in app.tasks if name.startswith("intake.")}
 
-    assert ours == {tasknames.EVALUATE_CHECKLIST, tasknames.DISPATCH_EMAIL, tasknames.SWEEP}
+    assert ours == {
+        tasknames.EVALUATE_CHECKLIST,
+        tasknames.DISPATCH_EMAIL,
+        tasknames.ROUTE_INTAKE,
+        tasknames.SWEEP,
+    }
     for name in ours:
         task = app.tasks[name]
         assert task.max_retries == MAX_TASK_RETRIES
