@@ -130,6 +130,7 @@ def _store(
             storage=storage,
             settings=settings,
             report_date=form.report_date,
+            content_type=upload.content_type,
         )
         return DocumentOut.model_validate(document), created
 

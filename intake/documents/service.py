@@ -12,17 +12,26 @@ from intake import audit
 from intake.checklist.service import clinic_today, mark_dirty
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
-from intake.documents import repository
+from intake.documents import declared, repository
 from intake.documents.inspection import (
     DicomStudy,
     Inspection,
     PatientIdentity,
     UploadRefused,
     inspect_file,
+    sniff,
 )
 from intake.documents.models import Document, DocumentKind, ReviewStatus
 from intake.documents.storage import ReceivedBlob, Storage
-from intake.errors import Conflict, IntakeError, InvalidInput, NotFound, PayloadTooLarge, problem
+from intake.errors import (
+    Conflict,
+    IntakeError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    problem,
+)
 from intake.intakes.models import Intake, IntakeStatus
 
 # Uploads are welcome until the intake has been routed: that is how a patient answers
@@ -94,6 +103,7 @@ def add_document(
     storage: Storage,
     settings: Settings,
     report_date: date | None = None,
+    content_type: str | None = None,
 ) -> tuple[Document, bool]:
     """Store a received upload; returns the document and whether it is new.
 
@@ -109,6 +119,10 @@ def add_document(
         )
     elif report_date is not None and report_date > clinic_today(settings):
         refusal = InvalidInput([problem(["body", "report_date"], "cannot be in the future")])
+    elif claim := declared.mismatch(
+        filename=filename, content_type=content_type, found=sniff(blob.head), head=blob.head
+    ):
+        refusal = UnsupportedMediaType(claim)
     if refusal is not None:
         storage.discard(blob)
         raise refusal

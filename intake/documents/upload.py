@@ -56,6 +56,7 @@ class UploadInterrupted(BadRequest):
 class ReceivedUpload:
     fields: dict[str, str]  # the text fields (e.g. "kind", "report_date", "csrf_token")
     filename: str | None  # the client's filename, raw (the service sanitises it)
+    content_type: str | None  # the file part's declared Content-Type; checked, never trusted
     blob: ReceivedBlob  # temp_path, sha256, size, head (first 132 bytes)
 
 
@@ -173,7 +174,12 @@ async def receive_upload(
     except BaseException:
         await sink.abort()
         raise
-    return ReceivedUpload(fields=reader.fields, filename=reader.filename, blob=blob)
+    return ReceivedUpload(
+        fields=reader.fields,
+        filename=reader.filename,
+        content_type=reader.content_type,
+        blob=blob,
+    )
 
 
 def _declares_body(scope: Scope) -> bool:

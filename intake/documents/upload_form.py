@@ -82,6 +82,7 @@ class FormReader:
         self._on_file_start = on_file_start
         self.fields: dict[str, str] = {}
         self.filename: str | None = None
+        self.content_type: str | None = None  # as the client declared the file part
         self.file_started = False
         self._file_views: list[memoryview] = []
         self.pending_bytes = 0  # file bytes collected and not yet taken
@@ -208,6 +209,8 @@ class FormReader:
             raise BadRequest(f"More than one {_shown(self._file_field)} part: send one file")
         # parse_options_header hands back latin-1; browsers and httpx send UTF-8 names.
         self.filename = None if raw_filename is None else raw_filename.decode("utf-8", "replace")
+        declared = self._headers.get(b"content-type")
+        self.content_type = declared.decode("latin-1") if declared else None
         kind = self.fields.get(KIND_FIELD)
         # Kind first: its own cap applies while reading. Otherwise the overall cap does,
         # and `close` checks the kind's cap once the kind has arrived.

@@ -193,6 +193,7 @@ def _store(
             storage=storage,
             settings=settings,
             report_date=report_date,
+            content_type=received.content_type,
         )
     return created
 

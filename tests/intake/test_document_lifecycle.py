@@ -20,6 +20,7 @@ from intake.routing.service import route_if_complete
 from tests import samples
 from tests.broker import drain_queue
 from tests.conftest import StartedIntake, complete_answers, start_intake
+from tests.documents.dicom_factory import make_dicom
 from tests.staff.support import audit_events, staff_auth
 
 RECENT = (utcnow().date() - timedelta(days=30)).isoformat()
@@ -205,3 +206,44 @@ def test_an_answer_change_asks_for_a_checklist_pass(client: TestClient, settings
     )
 
     assert drain_queue(settings) == [(tasknames.EVALUATE_CHECKLIST, [started.id])]
+
+
+def test_a_scan_of_someone_else_is_kept_but_flagged_for_review(
+    client: TestClient, settings: Settings
+) -> None:
+    started = _submitted(client)
+    recent = (utcnow().date() - timedelta(days=30)).strftime("%Y%m%d")
+    scan = make_dicom(study_date=recent, patient_name="Babbage^Charles")
+
+    response = client.post(
+        f"/api/v1/intakes/{started.id}/documents",
+        headers=started.auth,
+        data={"kind": "current_mri"},
+        files={"file": ("mri.dcm", scan, "application/dicom")},
+    )
+    _evaluate(started, settings)
+    checklist = client.get(f"/api/v1/intakes/{started.id}/checklist", headers=started.auth)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["review_status"] == "pending"
+    assert any("name" in reason for reason in body["review_reasons"])
+    assert "Babbage" not in response.text
+    mri = next(i for i in checklist.json()["items"] if i["key"] == "current_mri")
+    assert mri["status"] == "needs_review"
+
+
+def test_a_broken_dicom_file_is_refused_without_phi(client: TestClient, settings: Settings) -> None:
+    started = start_intake(client)
+    scan = make_dicom(patient_name="Babbage^Charles")[:200]  # cut short
+
+    response = client.post(
+        f"/api/v1/intakes/{started.id}/documents",
+        headers=started.auth,
+        data={"kind": "current_mri"},
+        files={"file": ("mri.dcm", scan, "application/dicom")},
+    )
+
+    assert response.status_code == 422
+    assert "Babbage" not in response.text
+    assert not any(p.is_file() for p in settings.storage_path.rglob("*"))

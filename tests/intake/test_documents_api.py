@@ -15,7 +15,7 @@ from intake.db import UnitOfWork
 from intake.documents.models import Document
 from tests import samples
 from tests.conftest import StartedIntake, start_intake
-from tests.documents.dicom_factory import make_dicom
+from tests.documents.dicom_factory import make_dicom, make_study_zip
 from tests.support import reset_caches
 
 
@@ -136,3 +136,46 @@ def test_uploads_need_the_intakes_own_token(client: TestClient) -> None:
     )
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "content_type", "found"),
+    [
+        (samples.pdf("a"), "scan.png", "application/octet-stream", "a PDF document"),
+        (samples.pdf("b"), "scan", "image/png", "a PDF document"),
+        (make_study_zip(), "study.dcm", "application/dicom", "a ZIP archive"),
+    ],
+    ids=["pdf-named-png", "pdf-sent-as-png", "zip-renamed-dcm"],
+)
+def test_a_file_that_claims_another_type_is_refused_and_nothing_kept(
+    client: TestClient,
+    settings: Settings,
+    content: bytes,
+    filename: str,
+    content_type: str,
+    found: str,
+) -> None:
+    started = start_intake(client)
+
+    response = client.post(
+        f"/api/v1/intakes/{started.id}/documents",
+        headers=started.auth,
+        data={"kind": "current_mri"},
+        files={"file": (filename, content, content_type)},
+    )
+
+    assert response.status_code == 415
+    assert found in response.json()["detail"]
+    assert _stored_files(settings) == []
+    with UnitOfWork() as uow:
+        assert uow.session.scalars(select(Document)).all() == []
+
+
+def test_a_generic_declaration_is_not_a_claim(client: TestClient) -> None:
+    started = start_intake(client)
+
+    status, body = _upload(client, started, make_study_zip(), kind="current_mri", filename="cd")
+
+    assert status == 201
+    assert body["media_type"] == "application/zip"
+    assert len(body["studies"]) >= 1
