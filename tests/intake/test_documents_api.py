@@ -15,7 +15,7 @@ from intake.db import UnitOfWork
 from intake.documents.models import Document
 from tests import samples
 from tests.conftest import StartedIntake, start_intake
-from tests.documents.dicom_factory import make_dicom, make_study_zip
+from tests.documents.dicom_factory import make_dicom, make_study_zip, make_zip
 from tests.support import reset_caches
 
 
@@ -179,3 +179,16 @@ def test_a_generic_declaration_is_not_a_claim(client: TestClient) -> None:
     assert status == 201
     assert body["media_type"] == "application/zip"
     assert len(body["studies"]) >= 1
+
+
+def test_a_zip_bomb_is_refused_and_nothing_kept(client: TestClient, settings: Settings) -> None:
+    started = start_intake(client)
+    bomb = make_zip([("scan.dcm", bytes(64 * 1024 * 1024))])  # 64 MiB of zeros, ~64 KiB zipped
+
+    status, body = _upload(client, started, bomb, kind="current_mri", filename="cd.zip")
+
+    assert status == 413
+    assert "archive" in str(body["detail"]).lower()
+    assert _stored_files(settings) == []
+    with UnitOfWork() as uow:
+        assert uow.session.scalars(select(Document)).all() == []
