@@ -42,7 +42,7 @@ from upload_tools import (
     migrate,
     plain_copy,
     serving,
-    settle_disk,
+    settle,
     stamp,
     upload,
 )
@@ -83,19 +83,22 @@ def measure(api: Target, drain: Target, work: Path, size_mib: int, reps: int) ->
     figures = Figures()
     for rep in range(reps):
         stamp(source, size_mib * 1000 + rep)  # new bytes: never answered as a duplicate
-        settle_disk()
+        settle(source)
         figures.copy.append(plain_copy(source, work / "copy.bin", fsync=False))
-        settle_disk()
+        settle(source)
         figures.synced.append(plain_copy(source, work / "copy.bin", fsync=True))
-        settle_disk()
+        settle(source)
         figures.drain.append(drain.send(source)[0])
-        settle_disk()
+        settle(source)
         idle = api.process.memory_info().rss
         with RssSampler(api.process) as rss:
             seconds, health_ms = api.send(source)
         figures.upload.append(seconds)
         figures.rss_growth_mib.append((rss.peak - idle) / MiB)
         figures.health_ms.extend(health_ms)
+        # Like the copy's target, the stored file goes before the next timing.
+        for stored in (work / "uploads").glob("??/*"):
+            stored.unlink()
     source.unlink()
     return figures
 
