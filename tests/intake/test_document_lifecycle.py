@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -247,3 +248,32 @@ def test_a_broken_dicom_file_is_refused_without_phi(client: TestClient, settings
     assert response.status_code == 422
     assert "Babbage" not in response.text
     assert not any(p.is_file() for p in settings.storage_path.rglob("*"))
+
+
+def test_concurrent_passes_store_one_result_and_route_once(
+    client: TestClient, settings: Settings
+) -> None:
+    started = _submitted(client)
+    _upload_everything(client, started)
+    barrier = threading.Barrier(2)
+    routings: list[int] = []
+    errors: list[BaseException] = []
+
+    def one_pass() -> None:
+        try:
+            barrier.wait(timeout=10)
+            with UnitOfWork() as uow:
+                evaluate(uow, uuid.UUID(started.id), settings=settings)
+                routings.append([n for n, _ in uow.jobs.pending].count(tasknames.ROUTE_INTAKE))
+        except BaseException as exc:  # surfaced below: a thread cannot fail the test itself
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one_pass) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert sorted(routings) == [0, 1]  # the row lock lets only the first see the transition
+    assert _versions(started) == [1]

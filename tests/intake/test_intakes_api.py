@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from intake import tasknames
 from intake.config import Settings
-from intake.db import UnitOfWork
+from intake.db import UnitOfWork, utcnow
 from intake.intakes.models import Intake, Patient, PatientAccessToken
 from intake.security import hash_token
 from tests.broker import drain_queue
@@ -139,3 +140,23 @@ def test_checklist_is_empty_until_the_worker_looks(client: TestClient) -> None:
         "missing": None,
         "checked_at": None,
     }
+
+
+def test_an_expired_or_revoked_patient_token_is_refused(client: TestClient) -> None:
+    expired = start_intake(client)
+    revoked = start_intake(client, email="grace@example.com")
+    with UnitOfWork() as uow:
+        uow.session.execute(
+            update(PatientAccessToken)
+            .where(PatientAccessToken.intake_id == uuid.UUID(expired.id))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        uow.session.execute(
+            update(PatientAccessToken)
+            .where(PatientAccessToken.intake_id == uuid.UUID(revoked.id))
+            .values(revoked_at=utcnow())
+        )
+
+    for started in (expired, revoked):
+        response = client.get(f"/api/v1/intakes/{started.id}", headers=started.auth)
+        assert response.status_code == 401
