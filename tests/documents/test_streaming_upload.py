@@ -24,7 +24,6 @@ from intake.db import UnitOfWork
 from intake.documents.models import Document
 from tests import samples
 from tests.conftest import PATIENT, SmtpSink, StartedIntake, start_intake, wipe_database
-from tests.documents.live_upload_server import LiveApi, live_api_process
 from tests.documents.upload_support import (
     BOUNDARY,
     MULTIPART,
@@ -39,6 +38,7 @@ from tests.documents.upload_support import (
     post_in_process,
     stream_over_socket,
 )
+from tests.live_api import LiveApi, live_api_process
 from tests.support import reset_caches, wait_for
 
 GiB = 1024 * MiB

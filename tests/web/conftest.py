@@ -7,13 +7,11 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from intake import processes
-from tests.conftest import SmtpSink, service_env, wipe_database
-from tests.support import free_port, start_process, stop_process, wait_for
+from tests.conftest import SmtpSink, wipe_database
+from tests.live_api import live_api_process
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Without these, Chromium keeps trying to reach Google's services from a closed network.
@@ -44,26 +42,10 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def live_server(sqlite_database: str, smtp: SmtpSink, tmp_path: Path) -> Iterator[str]:
     """`intake api` in its own process, on the migrated SQLite test database."""
-    port = free_port()
-    env = service_env(
-        database_url=sqlite_database, smtp_url=smtp.url, var_dir=tmp_path, queue_prefix="web"
-    )
-    base = f"http://127.0.0.1:{port}"
-    api = start_process(
-        processes.api_command("127.0.0.1", port),
-        env={**os.environ, **env, "PUBLIC_BASE_URL": base},
-        log_path=tmp_path / "api.log",
-    )
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
     try:
-        wait_for(up, timeout=60, what="the API process")
-        yield base
+        with live_api_process(
+            database_url=sqlite_database, smtp_url=smtp.url, var_dir=tmp_path, queue_prefix="web"
+        ) as api:
+            yield api.base
     finally:
-        stop_process(api)
         wipe_database(sqlite_database)

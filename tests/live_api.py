@@ -1,4 +1,4 @@
-"""`intake api` (uvicorn) in its own process, for upload tests that need a real socket."""
+"""`intake api` (uvicorn) in its own process, for tests that need a real socket or browser."""
 
 from __future__ import annotations
 
@@ -38,17 +38,22 @@ class LiveApi:
 
 @contextmanager
 def live_api_process(
-    *, database_url: str, smtp_url: str, var_dir: Path, env: dict[str, str]
+    *,
+    database_url: str,
+    smtp_url: str,
+    var_dir: Path,
+    env: dict[str, str] | None = None,
+    queue_prefix: str = "live",
 ) -> Iterator[LiveApi]:
     """The production entry point on a free port, with `env` on top of the test settings."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = service_env(
-        database_url=database_url, smtp_url=smtp_url, var_dir=var_dir, queue_prefix="up"
+        database_url=database_url, smtp_url=smtp_url, var_dir=var_dir, queue_prefix=queue_prefix
     )
     api = start_process(
         processes.api_command("127.0.0.1", port),
-        env={**os.environ, **settings, "PUBLIC_BASE_URL": base, **env},
+        env={**os.environ, **settings, "PUBLIC_BASE_URL": base, **(env or {})},
         log_path=var_dir / "api.log",
     )
 
