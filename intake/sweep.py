@@ -11,10 +11,12 @@ from datetime import timedelta
 
 from intake import tasknames
 from intake.auth import ratelimit
+from intake.config import Settings, get_settings
 from intake.db import UnitOfWork, utcnow
 from intake.intakes import repository as intakes
 from intake.notifications import repository as outbox
 from intake.notifications.service import REDACTED
+from intake.staff import repository as staff
 
 BATCH = 500
 # A row in `sending` longer than this belongs to a worker that died mid-send.
@@ -33,13 +35,18 @@ class SweepReport:
     released: int
 
 
-def sweep(uow: UnitOfWork) -> SweepReport:
+def sweep(uow: UnitOfWork, settings: Settings | None = None) -> SweepReport:
+    settings = settings or get_settings()
     now = utcnow()
     released = outbox.release_stuck(uow.session, older_than=now - SENDING_LEASE)
     outbox.expire_sensitive(
         uow.session, created_before=now - SENSITIVE_EMAIL_LIFETIME, redacted=REDACTED
     )
     ratelimit.forget_before(uow.session, now - RATE_LIMIT_MEMORY)
+    # Past the absolute expiry a staff token can never be live again: nothing to keep.
+    staff.forget_tokens_created_before(
+        uow.session, now - timedelta(hours=settings.staff_token_absolute_hours)
+    )
     intake_ids = intakes.needing_checklist(uow.session, limit=BATCH)
     complete_ids = intakes.needing_routing(uow.session, limit=BATCH)
     email_ids = outbox.due(uow.session, now, limit=BATCH)

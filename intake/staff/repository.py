@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from intake.staff.models import StaffToken, StaffUser
@@ -19,3 +21,9 @@ def token_by_hash(session: Session, token_hash: str) -> StaffToken | None:
 
 def all_users(session: Session) -> list[StaffUser]:
     return list(session.scalars(select(StaffUser).order_by(StaffUser.email)))
+
+
+def forget_tokens_created_before(session: Session, cutoff: datetime) -> int:
+    """Drop staff tokens too old to be live whatever their use; returns how many went."""
+    result = session.execute(delete(StaffToken).where(StaffToken.created_at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from intake.db import UnitOfWork, utcnow
 from intake.staff.models import StaffRole, StaffToken, StaffUser
+from intake.sweep import sweep
 from tests.conftest import start_intake
 from tests.staff.support import audit_events, bearer, make_staff
 
@@ -114,3 +115,17 @@ def test_the_staff_list_is_for_admins_only(client: TestClient) -> None:
 def test_a_wrong_role_is_403_only_once_the_token_is_good(client: TestClient) -> None:
     assert client.get(USERS).status_code == 401
     assert client.get(USERS, headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_the_sweep_forgets_sessions_past_their_absolute_expiry(client: TestClient) -> None:
+    _signed_in(client)
+    _move_session(created_at=utcnow() - timedelta(hours=12, minutes=1))
+    live = _signed_in(client, StaffRole.CLINICIAN)
+
+    with UnitOfWork() as uow:
+        sweep(uow)
+
+    with UnitOfWork() as uow:
+        remaining = uow.session.scalars(select(StaffToken)).all()
+    assert len(remaining) == 1
+    assert client.get(ME, headers=live).status_code == 200
