@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emails.render import RenderedEmail, render
+from emails.render import ClinicContact, RenderedEmail, render
 
-
-@dataclass(frozen=True)
-class ClinicContact:
-    name: str
-    phone: str
+__all__ = [
+    "ClinicContact",
+    "intake_reminder",
+    "intake_started",
+    "magic_link",
+    "staff_red_flag_alert",
+]
 
 
 @dataclass(frozen=True)
@@ -18,45 +20,29 @@ class IntakeReminder:
     """'You have items waiting in your portal': no document names, no diagnosis."""
 
     first_name: str
-    clinic_name: str
-    clinic_phone: str
     portal_url: str
 
 
 def intake_reminder(*, first_name: str, clinic: ClinicContact, portal_url: str) -> RenderedEmail:
-    data = IntakeReminder(
-        first_name=first_name,
-        clinic_name=clinic.name,
-        clinic_phone=clinic.phone,
-        portal_url=portal_url,
-    )
-    return render("intake_reminder", f"Items waiting in your {clinic.name} portal", data)
+    subject = f"Items waiting in your {clinic.name} portal"
+    return render("intake_reminder", subject, IntakeReminder(first_name, portal_url), clinic)
 
 
 @dataclass(frozen=True)
 class IntakeStarted:
     first_name: str
-    clinic_name: str
-    clinic_phone: str
     resume_url: str
 
 
 def intake_started(*, first_name: str, clinic: ClinicContact, resume_url: str) -> RenderedEmail:
     """Sent when an intake starts: how to come back to it later (no token in it)."""
-    data = IntakeStarted(
-        first_name=first_name,
-        clinic_name=clinic.name,
-        clinic_phone=clinic.phone,
-        resume_url=resume_url,
-    )
-    return render("intake_started", f"Your {clinic.name} intake", data)
+    subject = f"Your {clinic.name} intake"
+    return render("intake_started", subject, IntakeStarted(first_name, resume_url), clinic)
 
 
 @dataclass(frozen=True)
 class MagicLinkEmail:
     first_name: str
-    clinic_name: str
-    clinic_phone: str
     link_url: str
     valid_minutes: int
 
@@ -65,28 +51,18 @@ def magic_link(
     *, first_name: str, clinic: ClinicContact, link_url: str, valid_minutes: int
 ) -> RenderedEmail:
     """A single-use sign-in link."""
-    data = MagicLinkEmail(
-        first_name=first_name,
-        clinic_name=clinic.name,
-        clinic_phone=clinic.phone,
-        link_url=link_url,
-        valid_minutes=valid_minutes,
-    )
-    return render("magic_link", f"Your {clinic.name} sign-in link", data)
+    data = MagicLinkEmail(first_name, link_url, valid_minutes)
+    return render("magic_link", f"Your {clinic.name} sign-in link", data, clinic)
 
 
 @dataclass(frozen=True)
 class StaffAlert:
     """For the clinic's own triage mailbox: a link to the record and nothing else."""
 
-    clinic_name: str
-    clinic_phone: str
     tier: str
     staff_url: str
 
 
 def staff_red_flag_alert(*, clinic: ClinicContact, tier: str, staff_url: str) -> RenderedEmail:
-    data = StaffAlert(
-        clinic_name=clinic.name, clinic_phone=clinic.phone, tier=tier, staff_url=staff_url
-    )
-    return render("staff_alert", f"[{tier.upper()}] An intake needs review", data)
+    subject = f"[{tier.upper()}] An intake needs review"
+    return render("staff_alert", subject, StaffAlert(tier, staff_url), clinic)

@@ -10,6 +10,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 
 @dataclass(frozen=True)
+class ClinicContact:
+    """What every email may say about the sender; the layout shows it on each message."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
 class RenderedEmail:
     subject: str
     text: str
@@ -28,9 +36,13 @@ def environment() -> Environment:
     )
 
 
-def render(template: str, subject: str, data: Any) -> RenderedEmail:
+def render(template: str, subject: str, data: Any, clinic: ClinicContact) -> RenderedEmail:
     """Render `template`.html and `template`.txt with the fields of dataclass `data`."""
-    context: dict[str, Any] = asdict(data)
+    context: dict[str, Any] = {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        **asdict(data),
+    }
     env = environment()
     return RenderedEmail(
         subject=subject,

@@ -10,8 +10,8 @@ from intake.auth.models import MagicLink
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.errors import TooManyRequests, Unauthorized
-from intake.intakes.service import clinic_contact, issue_patient_token
-from intake.notifications.service import queue_email
+from intake.intakes.service import issue_patient_token
+from intake.notifications.service import clinic_contact, queue_email
 from intake.security import hash_token, new_token
 
 HOUR = timedelta(hours=1)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from emails.messages import ClinicContact, staff_red_flag_alert
+from emails.messages import staff_red_flag_alert
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.intakes.models import Intake
-from intake.notifications.service import queue_email
+from intake.notifications.service import clinic_contact, queue_email
 from intake.questionnaire import RedFlagResult
 
 URGENT_QUEUE = "urgent"
@@ -33,7 +33,7 @@ def escalate(uow: UnitOfWork, intake: Intake, result: RedFlagResult, *, settings
         template="staff_alert",
         to=settings.staff_alert_email,
         email=staff_red_flag_alert(
-            clinic=ClinicContact(name=settings.clinic_name, phone=settings.clinic_phone),
+            clinic=clinic_contact(settings),
             tier=result.tier,
             staff_url=f"{base}/staff/intakes/{intake.id}",
         ),

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from emails.messages import ClinicContact, intake_started
+from emails.messages import intake_started
 from intake import questionnaire, tasknames
 from intake.checklist import service as checklist
 from intake.config import Settings
@@ -15,15 +15,11 @@ from intake.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from intake.intakes import escalation, repository
 from intake.intakes.models import Intake, IntakeStatus, Patient, PatientAccessToken
 from intake.intakes.schemas import PatientIn
-from intake.notifications.service import queue_email
+from intake.notifications.service import clinic_contact, queue_email
 from intake.questionnaire import RedFlagResult, Scores, Tier
 from intake.security import hash_token, new_token
 
 ANSWERS_LOC = ["body", "answers"]
-
-
-def clinic_contact(settings: Settings) -> ClinicContact:
-    return ClinicContact(name=settings.clinic_name, phone=settings.clinic_phone)
 
 
 def issue_patient_token(uow: UnitOfWork, *, intake_id: uuid.UUID, ttl: timedelta) -> str:

@@ -26,6 +26,11 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 600
 
 
+def clinic_contact(settings: Settings) -> ClinicContact:
+    """The clinic as every email introduces it."""
+    return ClinicContact(name=settings.clinic_name, phone=settings.clinic_phone)
+
+
 def message_id_for(key: str, settings: Settings) -> str:
     """A Message-ID derived from the idempotency key: a re-send carries the same id."""
     domain = settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "intake.local"
@@ -72,7 +77,7 @@ def queue_intake_reminder(
 ) -> OutboxEmail:
     email = intake_reminder(
         first_name=intake.patient.first_name,
-        clinic=ClinicContact(name=settings.clinic_name, phone=settings.clinic_phone),
+        clinic=clinic_contact(settings),
         portal_url=f"{settings.public_base_url.rstrip('/')}/",
     )
     return queue_email(

@@ -58,4 +58,4 @@ class _MissingField:
 
 def test_a_missing_field_fails_instead_of_sending_a_gap() -> None:
     with pytest.raises(UndefinedError):
-        render("intake_reminder", "subject", _MissingField(first_name="Ada"))
+        render("intake_reminder", "subject", _MissingField(first_name="Ada"), CLINIC)
