@@ -27,7 +27,14 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-def build_message(*, sender: str, to: str, email: RenderedEmail, message_id: str) -> EmailMessage:
+def build_message(
+    *,
+    sender: str,
+    to: str,
+    email: RenderedEmail,
+    message_id: str,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
     """A multipart/alternative message. The Message-ID is the caller's stable id."""
     msg = EmailMessage()
     msg["From"] = sender
@@ -35,6 +42,8 @@ def build_message(*, sender: str, to: str, email: RenderedEmail, message_id: str
     msg["Subject"] = email.subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = message_id
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(email.text)
     msg.add_alternative(email.html, subtype="html")
     return msg

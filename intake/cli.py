@@ -86,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         from intake.db import UnitOfWork
         from intake.sweep import sweep
 
-        with UnitOfWork() as uow:
-            report = sweep(uow)
-        print(f"enqueued {report.checklists} checklists and {report.emails} emails")
+        report = sweep(UnitOfWork)
+        print(
+            f"enqueued {report.checklists} checklists; {report.emails} emails due; "
+            f"{report.reminders.queued} reminders queued, {report.reminders.stale} went stale"
+        )
     elif args.command == "create-staff":
         from intake.staff.commands import create_staff
 

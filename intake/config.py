@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -70,6 +71,30 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
     document_upload_bytes: int = Field(default=100 * 1024**2, gt=0)
     upload_limits: dict[str, int] = Field(default_factory=dict)
+
+    # POLICY: reminders go this many days after the patient's last activity while an
+    # intake awaits information; after the last one the intake is stale. Fractions of a
+    # day are allowed (tests run the cadence in seconds).
+    reminder_cadence_days: list[float] = Field(default_factory=lambda: [1.0, 3.0, 7.0, 14.0])
+    # No reminder arrives between these hours of the patient's own day; one that falls
+    # due then is held to the end of the window. Equal values turn quiet hours off.
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(8, 0)
+    # Outbox delivery. A row stays `sending` this long before the sweep decides its
+    # worker died and sends it again; keep it well above the SMTP timeout (15 s).
+    outbox_sending_lease_seconds: float = Field(default=300.0, gt=0)
+    # Transient SMTP failures retry with exponential backoff and jitter from the base
+    # up to the cap, at most outbox_max_attempts times (about 14 hours by default).
+    outbox_retry_base_seconds: float = Field(default=30.0, gt=0)
+    outbox_retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    outbox_max_attempts: int = Field(default=20, gt=0)
+
+    @field_validator("reminder_cadence_days")
+    @classmethod
+    def _increasing_cadence(cls, value: list[float]) -> list[float]:
+        if not value or any(d <= 0 for d in value) or value != sorted(set(value)):
+            raise ValueError("reminder_cadence_days must be positive and strictly increasing")
+        return value
 
     @field_validator("clinic_timezone")
     @classmethod

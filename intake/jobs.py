@@ -58,6 +58,10 @@ class JobBuffer:
         if job not in self._pending:
             self._pending.append(job)
 
+    def wake(self, task_name: str, times: int) -> None:
+        """Ask for `times` runs of an argument-free task, e.g. workers sharing a backlog."""
+        self._pending.extend((task_name, ()) for _ in range(times))
+
     @property
     def pending(self) -> list[Job]:
         return list(self._pending)

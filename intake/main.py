@@ -13,6 +13,8 @@ from intake.documents.router import router as documents_router
 from intake.errors import install_error_handlers
 from intake.fhir.router import router as fhir_router
 from intake.intakes.router import router as intakes_router
+from intake.notifications.router import router as emails_router
+from intake.reminders.pages import router as reminder_pages
 from intake.staff.router import router as staff_router
 from intake.web.router import router as web_router
 
@@ -32,6 +34,8 @@ def create_app() -> FastAPI:
     app.include_router(auth_router)
     app.include_router(staff_router)
     app.include_router(fhir_router)
+    app.include_router(emails_router)
     app.include_router(web_router)
     app.include_router(auth_pages)
+    app.include_router(reminder_pages)
     return app

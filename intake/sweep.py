@@ -1,13 +1,17 @@
 """The periodic sweep: the database is the source of truth, the broker only wakes workers.
 
-A lost message (a dead broker at commit time, a killed worker on the embedded broker)
-leaves work undone in the database. The sweep finds that work and asks for it again.
+A lost message (a dead broker at commit time, a killed worker) leaves work undone in
+the database; due reminders are due times in the database too. The sweep finds both,
+and asks for the work again. Running two sweeps at once doubles nothing: reminders are
+claimed row by row (see intake/reminders), and every other job it asks for is safe to
+run twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from intake import tasknames
 from intake.auth import ratelimit
@@ -15,16 +19,16 @@ from intake.config import Settings, get_settings
 from intake.db import UnitOfWork, utcnow
 from intake.intakes import repository as intakes
 from intake.notifications import repository as outbox
-from intake.notifications.service import REDACTED
+from intake.reminders import service as reminders
 from intake.staff import repository as staff
 
 BATCH = 500
-# A row in `sending` longer than this belongs to a worker that died mid-send.
-SENDING_LEASE = timedelta(minutes=5)
 # A sign-in link is dead after its TTL (at most an hour); its email is then pointless.
 SENSITIVE_EMAIL_LIFETIME = timedelta(hours=1)
 # Longer than any rate-limit window.
 RATE_LIMIT_MEMORY = timedelta(days=1)
+# Dispatchers woken per sweep when a backlog of email is due; each drains batches.
+MAX_DISPATCHERS = 4
 
 
 @dataclass(frozen=True)
@@ -33,32 +37,40 @@ class SweepReport:
     routings: int
     emails: int
     released: int
+    reminders: reminders.ReminderSweep
 
 
-def sweep(uow: UnitOfWork, settings: Settings | None = None) -> SweepReport:
+def sweep(
+    uow_factory: Callable[[], UnitOfWork],
+    settings: Settings | None = None,
+    *,
+    now: datetime | None = None,
+) -> SweepReport:
     settings = settings or get_settings()
-    now = utcnow()
-    released = outbox.release_stuck(uow.session, older_than=now - SENDING_LEASE)
-    outbox.expire_sensitive(
-        uow.session, created_before=now - SENSITIVE_EMAIL_LIFETIME, redacted=REDACTED
-    )
-    ratelimit.forget_before(uow.session, now - RATE_LIMIT_MEMORY)
-    # Past the absolute expiry a staff token can never be live again: nothing to keep.
-    staff.forget_tokens_created_before(
-        uow.session, now - timedelta(hours=settings.staff_token_absolute_hours)
-    )
-    intake_ids = intakes.needing_checklist(uow.session, limit=BATCH)
-    complete_ids = intakes.needing_routing(uow.session, limit=BATCH)
-    email_ids = outbox.due(uow.session, now, limit=BATCH)
-    for intake_id in intake_ids:
-        uow.jobs.enqueue(tasknames.EVALUATE_CHECKLIST, str(intake_id))
-    for intake_id in complete_ids:
-        uow.jobs.enqueue(tasknames.ROUTE_INTAKE, str(intake_id))
-    for email_id in email_ids:
-        uow.jobs.enqueue(tasknames.DISPATCH_EMAIL, str(email_id))
+    now = now or utcnow()
+    due_reminders = reminders.sweep_due(uow_factory, settings=settings, now=now)
+    with uow_factory() as uow:
+        lease = timedelta(seconds=settings.outbox_sending_lease_seconds)
+        released, _ = outbox.release_stuck(uow.session, older_than=now - lease)
+        outbox.expire_sensitive(uow.session, created_before=now - SENSITIVE_EMAIL_LIFETIME)
+        ratelimit.forget_before(uow.session, now - RATE_LIMIT_MEMORY)
+        # Past the absolute expiry a staff token can never be live again: nothing to keep.
+        staff.forget_tokens_created_before(
+            uow.session, now - timedelta(hours=settings.staff_token_absolute_hours)
+        )
+        intake_ids = intakes.needing_checklist(uow.session, limit=BATCH)
+        complete_ids = intakes.needing_routing(uow.session, limit=BATCH)
+        emails_due = outbox.count_due(uow.session, now)
+        for intake_id in intake_ids:
+            uow.jobs.enqueue(tasknames.EVALUATE_CHECKLIST, str(intake_id))
+        for intake_id in complete_ids:
+            uow.jobs.enqueue(tasknames.ROUTE_INTAKE, str(intake_id))
+        # A dispatcher claims whatever is due; a few in parallel share a backlog.
+        uow.jobs.wake(tasknames.DISPATCH_EMAIL, min(MAX_DISPATCHERS, -(-emails_due // 20)))
     return SweepReport(
         checklists=len(intake_ids),
         routings=len(complete_ids),
-        emails=len(email_ids),
+        emails=emails_due,
         released=released,
+        reminders=due_reminders,
     )

@@ -1,30 +1,35 @@
-"""intake.outbox.dispatch: deliver one outbox email."""
+"""intake.outbox.dispatch: deliver whatever outbox email is due."""
 
 from __future__ import annotations
 
-import uuid
+import logging
 
 from emails.transport import transport_from_settings
 from intake import tasknames
 from intake.config import get_settings
-from intake.notifications import service
-from intake.taskqueue import MAX_RETRY_DELAY_SECONDS
+from intake.notifications.service import Dispatcher
 from workers.base import task, unit_of_work
+
+log = logging.getLogger(__name__)
 
 
 @task(tasknames.DISPATCH_EMAIL)
-def dispatch_email(email_id: str) -> None:
+def dispatch_email() -> None:
+    """Claim due rows and send them. Retries are due times on the rows, found by the
+    sweep, so nothing waits in the broker (a long countdown would outlive the
+    visibility timeout and run again and again)."""
     settings = get_settings()
-    result = service.dispatch(
-        uuid.UUID(email_id),
+    report = Dispatcher(
         transport=transport_from_settings(settings.smtp_url, settings.mailbox_path),
         settings=settings,
         uow_factory=unit_of_work,
-    )
-    if result.retry_in is not None:
-        # The row already holds its next attempt time, so if this retry message is
-        # lost the sweep still finds the row; the retry only makes it prompt.
-        raise dispatch_email.retry(
-            countdown=min(result.retry_in, MAX_RETRY_DELAY_SECONDS),
-            max_retries=service.MAX_ATTEMPTS,
+    ).run()
+    if report.claimed:
+        log.info(
+            "outbox: %d sent, %d retrying, %d failed, %d held, %d returned",
+            report.sent,
+            report.retrying,
+            report.failed,
+            report.held,
+            report.returned,
         )

@@ -1,4 +1,4 @@
-"""intake.sweep: re-find work that a lost message left undone."""
+"""intake.sweep: re-find lost work and queue due reminders."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ log = logging.getLogger(__name__)
 
 @task(tasknames.SWEEP)
 def run_sweep() -> None:
-    with unit_of_work() as uow:
-        report = sweep(uow)
-    if report.checklists or report.emails or report.released:
+    report = sweep(unit_of_work)
+    if report.checklists or report.emails or report.released or report.reminders.batches:
         log.info(
-            "sweep: %d checklists, %d emails, %d released",
+            "sweep: %d checklists, %d emails due, %d released, %d reminders queued, %d stale",
             report.checklists,
             report.emails,
             report.released,
+            report.reminders.queued,
+            report.reminders.stale,
         )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from emails.messages import magic_link
+from emails.messages import MagicLinkEmail
 from intake.auth import ratelimit, repository
 from intake.auth.models import MagicLink
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.errors import TooManyRequests, Unauthorized
 from intake.intakes.service import issue_patient_token
-from intake.notifications.service import clinic_contact, queue_email
+from intake.notifications.service import queue_email
 from intake.security import hash_token, new_token
 
 HOUR = timedelta(hours=1)
@@ -47,12 +47,11 @@ def request_magic_link(uow: UnitOfWork, *, email: str, client_ip: str, settings:
     queue_email(
         uow,
         key=f"magic-link:{link.id}",
-        template="magic_link",
         to=intake.patient.email,
+        intake_id=intake.id,
         sensitive=True,
-        email=magic_link(
+        message=MagicLinkEmail(
             first_name=intake.patient.first_name,
-            clinic=clinic_contact(settings),
             link_url=magic_link_url(settings, token),
             valid_minutes=settings.magic_link_ttl_minutes,
         ),

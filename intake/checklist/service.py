@@ -22,7 +22,7 @@ from intake.documents import repository as documents
 from intake.documents.models import Document
 from intake.intakes import repository as intakes
 from intake.intakes.models import Intake, IntakeStatus
-from intake.notifications.service import queue_intake_reminder
+from intake.reminders import service as reminders
 
 # Once submitted, the checklist decides between these; before, it only informs the form.
 _SUBMITTED = frozenset(
@@ -94,10 +94,14 @@ def _move(uow: UnitOfWork, intake: Intake, result: ChecklistResult, settings: Se
             # Only the transition enqueues routing, so a second pass cannot route twice.
             intake.status = IntakeStatus.COMPLETE
             uow.jobs.enqueue(tasknames.ROUTE_INTAKE, str(intake.id))
+        reminders.stop(uow, intake, why="the intake is complete")
         return
     intake.status = IntakeStatus.AWAITING_INFORMATION
     if result.patient_actionable:
-        queue_intake_reminder(uow, intake, number=1, settings=settings)
+        reminders.keep_reminding(uow, intake, settings=settings, now=utcnow())
+    else:
+        # Waiting on the clinic (a document under review): nothing to nag about.
+        reminders.stop(uow, intake, why="waiting on the clinic, not the patient")
 
 
 def evaluate(
@@ -106,8 +110,8 @@ def evaluate(
     """Recompute the checklist; on a submitted intake, remind the patient or mark it complete.
 
     Safe to run twice or concurrently: it works under the intake's row lock (SQLite
-    serialises writers), stores a new version only when the result changed, and the
-    reminder's idempotency key stops a second email.
+    serialises writers), stores a new version only when the result changed, and a
+    running reminder round is left as it is.
     """
     intake = intakes.get(uow.session, intake_id, for_update=True)
     if intake is None:

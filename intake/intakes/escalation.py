@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from emails.messages import staff_red_flag_alert
+from emails.messages import StaffAlert
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.intakes.models import Intake
-from intake.notifications.service import clinic_contact, queue_email
+from intake.notifications.service import queue_email
 from intake.questionnaire import RedFlagResult
 
 URGENT_QUEUE = "urgent"
@@ -30,12 +30,8 @@ def escalate(uow: UnitOfWork, intake: Intake, result: RedFlagResult, *, settings
     queue_email(
         uow,
         key=f"intake:{intake.id}:red-flag:{result.tier}",
-        template="staff_alert",
         to=settings.staff_alert_email,
-        email=staff_red_flag_alert(
-            clinic=clinic_contact(settings),
-            tier=result.tier,
-            staff_url=f"{base}/staff/intakes/{intake.id}",
-        ),
+        intake_id=intake.id,
+        message=StaffAlert(tier=result.tier, staff_url=f"{base}/staff/intakes/{intake.id}"),
     )
     return True

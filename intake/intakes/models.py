@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db import Base, Timestamped, UuidPk, str_enum, utcnow
@@ -19,6 +19,7 @@ class IntakeStatus(enum.StrEnum):
     AWAITING_INFORMATION = "awaiting_information"
     COMPLETE = "complete"  # every required document is in: routing is on its way
     ROUTED = "routed"
+    WITHDRAWN = "withdrawn"  # the patient stopped; nothing more is sent or routed
 
 
 class Patient(UuidPk, Timestamped, Base):
@@ -30,10 +31,14 @@ class Patient(UuidPk, Timestamped, Base):
     date_of_birth: Mapped[date]
     timezone: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # Set by the one-click link in a reminder; reminders to this patient stop.
+    reminders_opted_out_at: Mapped[datetime | None]
 
 
 class Intake(UuidPk, Timestamped, Base):
     __tablename__ = "intakes"
+    # The reminder sweep walks due intakes by keyset on (next_reminder_at, id).
+    __table_args__ = (Index("ix_intakes_next_reminder_at_id", "next_reminder_at", "id"),)
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     patient: Mapped[Patient] = relationship(lazy="joined", innerjoin=True)
@@ -59,6 +64,15 @@ class Intake(UuidPk, Timestamped, Base):
     # the sweep re-finds an intake whose message was lost.
     checklist_dirty: Mapped[bool] = mapped_column(default=False, index=True)
     queue: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Reminders (intake/reminders): a round starts from the patient's last activity and
+    # walks the cadence one step per reminder; next_reminder_at is None between rounds.
+    reminder_round: Mapped[int] = mapped_column(default=0)
+    reminder_step: Mapped[int] = mapped_column(default=0)
+    reminder_anchor_at: Mapped[datetime | None]
+    next_reminder_at: Mapped[datetime | None]
+    # When the last reminder went unanswered; the intake sits in the `stale` queue.
+    stale_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
 
 
 class PatientAccessToken(UuidPk, Base):

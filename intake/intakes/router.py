@@ -58,3 +58,11 @@ def submit_intake(
     with uow:
         intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
         return IntakeOut.of(service.submit(uow, intake, settings=settings))
+
+
+@router.post("/{intake_id}/withdraw")
+def withdraw_intake(intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep) -> IntakeOut:
+    """Withdraw the intake: reminders stop at once and it leaves the routing path."""
+    with uow:
+        intake = service.authorize_patient(uow, token=token, intake_id=intake_id)
+        return IntakeOut.of(service.withdraw(uow, intake))

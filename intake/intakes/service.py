@@ -6,8 +6,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from emails.messages import intake_started
-from intake import questionnaire, tasknames
+from emails.messages import IntakeStarted
+from intake import audit, questionnaire, tasknames
 from intake.checklist import service as checklist
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
@@ -15,8 +15,9 @@ from intake.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from intake.intakes import escalation, repository
 from intake.intakes.models import Intake, IntakeStatus, Patient, PatientAccessToken
 from intake.intakes.schemas import PatientIn
-from intake.notifications.service import clinic_contact, queue_email
+from intake.notifications.service import queue_email
 from intake.questionnaire import RedFlagResult, Scores, Tier
+from intake.reminders import service as reminders
 from intake.security import hash_token, new_token
 
 ANSWERS_LOC = ["body", "answers"]
@@ -62,11 +63,10 @@ def start_intake(
     queue_email(
         uow,
         key=f"intake:{intake.id}:started",
-        template="intake_started",
         to=record.email,
-        email=intake_started(
+        intake_id=intake.id,
+        message=IntakeStarted(
             first_name=record.first_name,
-            clinic=clinic_contact(settings),
             resume_url=f"{settings.public_base_url.rstrip('/')}/resume",
         ),
     )
@@ -137,6 +137,24 @@ def submit(uow: UnitOfWork, intake: Intake, *, settings: Settings) -> Intake:
     intake.last_patient_activity_at = now
     uow.session.flush()
     uow.jobs.enqueue(tasknames.EVALUATE_CHECKLIST, str(intake.id))
+    return intake
+
+
+def withdraw(uow: UnitOfWork, intake: Intake) -> Intake:
+    """The patient stops: reminders stop with it, and nothing is routed any more."""
+    if intake.status == IntakeStatus.WITHDRAWN:
+        raise Conflict("This intake has already been withdrawn")
+    intake.status = IntakeStatus.WITHDRAWN
+    intake.withdrawn_at = utcnow()
+    reminders.stop(uow, intake, why="the intake was withdrawn")
+    audit.record(
+        uow,
+        actor=audit.Actor.patient(intake.patient_id),
+        action="intake.withdraw",
+        object_type="intake",
+        object_id=intake.id,
+    )
+    uow.session.flush()
     return intake
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import pytest
 from jinja2 import UndefinedError
 
-from emails.messages import ClinicContact, intake_reminder
+from emails.messages import MESSAGES, ClinicContact, IntakeReminder, from_context, render_message
 from emails.render import render
+from emails.samples import SAMPLES
 
 CLINIC = ClinicContact(name="Northside Clinic", phone="+1 555 0100")
 # Words that would tell a reader of the mailbox why this person is a patient.
@@ -30,20 +31,41 @@ CLINICAL_WORDS = (
 )
 
 
-def test_the_reminder_carries_name_clinic_link_and_phone_only() -> None:
-    email = intake_reminder(first_name="Ada", clinic=CLINIC, portal_url="https://portal.example/")
+def _reminder(first_name: str = "Ada") -> IntakeReminder:
+    return IntakeReminder(
+        first_name=first_name,
+        portal_url="https://portal.example/resume",
+        unsubscribe_url="https://portal.example/unsubscribe/t0ken",
+    )
+
+
+def test_the_reminder_carries_name_clinic_links_and_phone_only() -> None:
+    email = render_message(_reminder(), CLINIC)
 
     for body in (email.text, email.html):
         assert "Ada" in body
         assert "Northside Clinic" in body
-        assert "https://portal.example/" in body
+        assert "https://portal.example/resume" in body
+        assert "https://portal.example/unsubscribe/t0ken" in body
         assert "+1 555 0100" in body
         lowered = (email.subject + body).lower()
         assert [w for w in CLINICAL_WORDS if w in lowered] == []
 
 
+@pytest.mark.parametrize("template", sorted(MESSAGES))
+def test_every_template_renders_its_sample_on_the_shared_layout(template: str) -> None:
+    email = render_message(SAMPLES[template], CLINIC)
+
+    assert email.text.startswith("Northside Clinic\n")  # base.txt's header
+    assert email.html.startswith("<!doctype html>")  # base.html
+    assert "Northside Clinic" in email.html
+    # What the outbox stores is enough to render the same email again.
+    again = from_context(template, SAMPLES[template].context())
+    assert render_message(again, CLINIC) == email
+
+
 def test_html_is_escaped_and_text_is_not_html() -> None:
-    email = intake_reminder(first_name="<b>Ada</b>", clinic=CLINIC, portal_url="https://p/")
+    email = render_message(_reminder("<b>Ada</b>"), CLINIC)
 
     assert "<b>Ada</b>" not in email.html
     assert "&lt;b&gt;Ada&lt;/b&gt;" in email.html

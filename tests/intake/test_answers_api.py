@@ -17,6 +17,7 @@ from intake.notifications.models import OutboxEmail
 from intake.questionnaire import registry
 from tests.conftest import PATIENT, StartedIntake, start_intake
 from tests.questionnaire.fixtures import COMPLETE_ANSWERS
+from tests.outbox_support import everything_in
 
 NO_RED_FLAGS = COMPLETE_ANSWERS["red_flags"]
 
@@ -112,7 +113,7 @@ def test_an_emergency_answer_escalates_at_once(client: TestClient, settings: Any
     assert response.json()["queue"] == "urgent"
     [alert] = _alerts()
     assert alert.to_address == settings.staff_alert_email
-    body = alert.subject + alert.body_text + alert.body_html
+    body = everything_in(alert, settings)
     for detail in (PATIENT["first_name"], PATIENT["last_name"], PATIENT["email"], "saddle"):
         assert detail.lower() not in body.lower()
     assert started.id in body

@@ -50,7 +50,7 @@ def _reminders() -> list[OutboxEmail]:
         return list(uow.session.scalars(query))
 
 
-def test_missing_documents_hold_the_intake_and_queue_one_reminder(
+def test_missing_documents_hold_the_intake_and_plan_reminders(
     client: TestClient, settings: Settings
 ) -> None:
     started = start_intake(client, answers=complete_answers())
@@ -58,14 +58,21 @@ def test_missing_documents_hold_the_intake_and_queue_one_reminder(
     client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
 
     _evaluate(started.id, settings)
-    _evaluate(started.id, settings)  # a redelivered task must not write a second email
+    planned = _intake(started.id)
+    _evaluate(started.id, settings)  # a redelivered task must not start a second round
 
     intake = _intake(started.id)
     assert intake.status == IntakeStatus.AWAITING_INFORMATION
     assert intake.checklist_missing == ["current_mri", "postop_imaging", "conservative_care_record"]
-    emails = _reminders()
-    assert [e.idempotency_key for e in emails] == [f"intake:{started.id}:reminder:1"]
-    assert emails[0].to_address == "ada@example.com"
+    # The first reminder is a due time a day after the submit (then out of quiet
+    # hours), for the sweep to find; nothing is emailed yet.
+    assert (intake.reminder_round, intake.reminder_step) == (1, 0)
+    assert intake.reminder_anchor_at == intake.last_patient_activity_at
+    assert intake.next_reminder_at == planned.next_reminder_at
+    assert intake.next_reminder_at is not None
+    one_day_later = intake.last_patient_activity_at + timedelta(days=1)
+    assert one_day_later <= intake.next_reminder_at < one_day_later + timedelta(hours=12)
+    assert _reminders() == []
 
 
 def test_a_complete_intake_is_routed_provisionally(client: TestClient, settings: Settings) -> None:

@@ -82,7 +82,7 @@ def test_missing_documents_are_listed_item_by_item(client: TestClient, settings:
     checklist = client.get(f"/api/v1/intakes/{started.id}/checklist", headers=started.auth).json()
 
     assert status == IntakeStatus.AWAITING_INFORMATION
-    assert tasknames.DISPATCH_EMAIL in jobs  # the reminder
+    assert tasknames.DISPATCH_EMAIL not in jobs  # reminders are due times for the sweep
     by_key = {item["key"]: item for item in checklist["items"]}
     assert by_key["operative_note:1"]["status"] == "missing"
     assert by_key["current_mri"]["status"] == "missing"

@@ -95,7 +95,6 @@ def test_a_dead_broker_loses_nothing(
     # ...and once the broker is back, the sweep finds the work and enqueues it.
     monkeypatch.setenv("BROKER_URL", working_broker)
     reset_caches()
-    with UnitOfWork() as uow:
-        report = sweep(uow)
+    report = sweep(UnitOfWork)
     assert report.checklists == 1
     assert (tasknames.EVALUATE_CHECKLIST, [started.id]) in drain_queue(settings)

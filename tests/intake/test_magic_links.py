@@ -14,10 +14,11 @@ from intake.auth.models import MagicLink
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.notifications.models import OutboxEmail, OutboxStatus
-from intake.notifications.service import REDACTED, dispatch
+from intake.notifications.repository import REDACTED
 from intake.security import hash_token
 from intake.sweep import sweep
 from tests.conftest import PATIENT, SmtpSink, start_intake
+from tests.outbox_support import dispatch_due, everything_in, rendered
 
 LINK = re.compile(r"(https?://\S+/auth/magic\?token=([A-Za-z0-9_-]+))")
 
@@ -36,7 +37,7 @@ def _magic_emails() -> list[OutboxEmail]:
 
 def _token_from_outbox() -> str:
     [email] = _magic_emails()
-    match = LINK.search(email.body_text)
+    match = LINK.search(email.context["link_url"])
     assert match is not None
     return match.group(2)
 
@@ -64,10 +65,11 @@ def test_the_link_is_built_from_the_public_base_url_not_the_host_header(
     )
 
     [email] = _magic_emails()
-    match = LINK.search(email.body_text)
+    body = everything_in(email, settings)
+    match = LINK.search(body)
     assert match is not None
     assert match.group(1).startswith(f"{settings.public_base_url}/auth/magic?token=")
-    assert "evil.example" not in email.body_text + email.body_html
+    assert "evil.example" not in body
 
 
 def test_only_a_hash_of_a_strong_token_is_kept(client: TestClient) -> None:
@@ -91,14 +93,12 @@ def test_the_email_body_is_blanked_once_sent(
     token = _token_from_outbox()
     [email] = _magic_emails()
 
-    dispatch(email.id, transport=SmtpTransport(smtp.url), settings=settings, uow_factory=UnitOfWork)
+    assert token in email.context["link_url"]
+
+    dispatch_due(settings, SmtpTransport(smtp.url))
 
     [after] = _magic_emails()
-    assert (after.status, after.body_text, after.body_html) == (
-        OutboxStatus.SENT,
-        REDACTED,
-        REDACTED,
-    )
+    assert (after.status, after.context) == (OutboxStatus.SENT, REDACTED)
     delivered = [m for m in smtp.received() if m["Subject"].endswith("sign-in link")]
     assert token in delivered[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
@@ -192,11 +192,10 @@ def test_the_sweep_blanks_a_link_email_that_never_went_out(client: TestClient) -
             .values(created_at=utcnow() - timedelta(hours=2))
         )
 
-    with UnitOfWork() as uow:
-        sweep(uow)
+    sweep(UnitOfWork)
 
     [email] = _magic_emails()
-    assert (email.status, email.body_text) == (OutboxStatus.FAILED, REDACTED)
+    assert (email.status, email.context) == (OutboxStatus.FAILED, REDACTED)
 
 
 def test_starting_an_intake_emails_how_to_resume(client: TestClient, settings: Settings) -> None:
@@ -207,8 +206,9 @@ def test_starting_an_intake_emails_how_to_resume(client: TestClient, settings: S
             select(OutboxEmail).where(OutboxEmail.template == "intake_started")
         ).all()
     assert email.to_address == PATIENT["email"]
-    assert f"{settings.public_base_url}/resume" in email.body_text
-    assert "token" not in email.body_text
+    text = rendered(email, settings).text
+    assert f"{settings.public_base_url}/resume" in text
+    assert "token" not in text
 
 
 def test_the_resume_page_asks_for_a_link(client: TestClient) -> None:

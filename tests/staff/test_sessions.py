@@ -122,8 +122,7 @@ def test_the_sweep_forgets_sessions_past_their_absolute_expiry(client: TestClien
     _move_session(created_at=utcnow() - timedelta(hours=12, minutes=1))
     live = _signed_in(client, StaffRole.CLINICIAN)
 
-    with UnitOfWork() as uow:
-        sweep(uow)
+    sweep(UnitOfWork)
 
     with UnitOfWork() as uow:
         remaining = uow.session.scalars(select(StaffToken)).all()

@@ -15,16 +15,16 @@ LINK = re.compile(r"https?://\S+/auth/magic\?token=[A-Za-z0-9_-]+")
 
 
 def _link_from_outbox(database_url: str) -> str:
-    """The worker is not running here, so the email still waits, body intact, in the outbox."""
+    """The worker is not running here, so the email still waits, link intact, in the outbox."""
     engine = create_db_engine(database_url)
     try:
         with engine.connect() as conn:
-            [body] = conn.scalars(
-                select(OutboxEmail.body_text).where(OutboxEmail.template == "magic_link")
+            [context] = conn.scalars(
+                select(OutboxEmail.context).where(OutboxEmail.template == "magic_link")
             ).all()
     finally:
         engine.dispose()
-    match = LINK.search(body)
+    match = LINK.search(context["link_url"])
     assert match is not None
     return match.group(0)
 

@@ -1,0 +1,1 @@
+"""Reminder emails for intakes that await information, and the stale queue after them."""

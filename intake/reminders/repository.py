@@ -1,0 +1,99 @@
+"""The reminder sweep's queries: a few set-based statements per batch, never one per intake."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from intake.intakes.models import Intake, IntakeStatus, Patient
+from intake.notifications.models import OutboxEmail
+
+# intake id, round, steps done, anchor, due at, queue; patient id, first name, email,
+# timezone, opted out at.
+DueRow = Row[
+    uuid.UUID,
+    int,
+    int,
+    datetime | None,
+    datetime,
+    str | None,
+    uuid.UUID,
+    str,
+    str,
+    str,
+    datetime | None,
+]
+
+
+def due(
+    session: Session,
+    now: datetime,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[DueRow]:
+    """Intakes with a reminder due, oldest first, by keyset on (next_reminder_at, id).
+
+    FOR UPDATE SKIP LOCKED (PostgreSQL) hands each due intake to one sweep only; the
+    keyset cursor stops a sweep from meeting rows it skipped again.
+    """
+    stmt = (
+        select(
+            Intake.id,
+            Intake.reminder_round,
+            Intake.reminder_step,
+            Intake.reminder_anchor_at,
+            Intake.next_reminder_at,
+            Intake.queue,
+            Patient.id,
+            Patient.first_name,
+            Patient.email,
+            Patient.timezone,
+            Patient.reminders_opted_out_at,
+        )
+        .join(Patient, Intake.patient_id == Patient.id)
+        .where(
+            Intake.status == IntakeStatus.AWAITING_INFORMATION,
+            Intake.next_reminder_at <= now,
+        )
+    )
+    if after is not None:
+        at, last_id = after
+        stmt = stmt.where(
+            (Intake.next_reminder_at > at)
+            | ((Intake.next_reminder_at == at) & (Intake.id > last_id))
+        )
+    stmt = (
+        stmt.order_by(Intake.next_reminder_at, Intake.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Intake)
+    )
+    return list(session.execute(stmt))
+
+
+def insert_emails(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT; a row whose idempotency key exists already is skipped."""
+    if not rows:
+        return
+    table = OutboxEmail.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"]),  # type: ignore[arg-type]
+        rows,
+    )
+
+
+def advance(session: Session, changes: list[dict[str, Any]]) -> None:
+    """Move each intake to its next step (one executemany by primary key)."""
+    if changes:
+        session.execute(update(Intake), changes)
+
+
+def intakes_of(session: Session, patient_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(session.scalars(select(Intake.id).where(Intake.patient_id == patient_id)))
