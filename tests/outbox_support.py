@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from emails.messages import from_context, render_message
 from emails.render import RenderedEmail
 from emails.transport import Transport
 from intake.config import Settings
-from intake.db import UnitOfWork
+from intake.db import UnitOfWork, utcnow
 from intake.notifications.models import OutboxEmail
-from intake.notifications.service import DispatchReport, Dispatcher, clinic_contact
+from intake.notifications.service import Dispatcher, DispatchReport, clinic_contact
 
 
 def rendered(row: OutboxEmail, settings: Settings) -> RenderedEmail:
@@ -36,5 +37,11 @@ class RecordingPublisher:
         return lambda: UnitOfWork(publisher=self)
 
 
-def dispatch_due(settings: Settings, transport: Transport) -> DispatchReport:
-    return Dispatcher(transport=transport, settings=settings, uow_factory=UnitOfWork).run()
+def dispatch_due(
+    settings: Settings, transport: Transport, *, now: datetime | None = None
+) -> DispatchReport:
+    """A dispatcher run, at `now` if given (a frozen clock)."""
+    clock = (lambda: now) if now is not None else utcnow
+    return Dispatcher(
+        transport=transport, settings=settings, uow_factory=UnitOfWork, clock=clock
+    ).run()

@@ -68,6 +68,13 @@ def stack(
         broker_url=str(request.getfixturevalue("redis_url")) if broker == "redis" else None,
         queue_prefix="e2e",
     )
+    # The reminder cadence in seconds rather than days, and no quiet hours, so a real
+    # beat and worker walk it within the test.
+    env |= {
+        "REMINDER_CADENCE_DAYS": "[0.00005, 0.0002]",
+        "QUIET_HOURS_START": "00:00",
+        "QUIET_HOURS_END": "00:00",
+    }
     settings = apply_env(monkeypatch, env)
     process_env = {**os.environ, **env}
     log = tmp_path / "worker.log"

@@ -68,7 +68,7 @@ def test_run_serves_the_slice_and_ctrl_c_leaves_no_process(tmp_path: Path) -> No
         assert submit.status_code == 200
 
         mailbox = tmp_path / "var" / "mail"
-        [eml] = wait_for(lambda: list(mailbox.glob("*.eml")), what="the reminder in var/mail")
+        [eml] = wait_for(lambda: list(mailbox.glob("*.eml")), what="the first email in var/mail")
         reminder = message_from_bytes(eml.read_bytes(), policy=policy.default)
         assert reminder["To"] == PATIENT["email"]
         assert (tmp_path / "var" / "intake.db").exists()

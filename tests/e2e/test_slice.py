@@ -62,13 +62,26 @@ def test_submit_remind_complete_route(stack: Stack, smtp: SmtpSink) -> None:
     submitted = stack.client.post(f"/api/v1/intakes/{started.id}/submit", headers=started.auth)
     assert submitted.status_code == 200
 
-    # The worker finds documents missing and the dispatcher emails a reminder.
-    [reminder] = wait_for(lambda: _reminders(smtp), what="the reminder email")
+    # The worker finds documents missing; when the first reminder falls due, beat's
+    # sweep queues it and the dispatcher emails it.
+    beat = stack.start_beat()
+    try:
+        [reminder] = wait_for(lambda: _reminders(smtp), what="the reminder email")
+        _test_the_rest(stack, smtp, started, reminder)
+    finally:
+        stop_process(beat)
+
+
+def _test_the_rest(
+    stack: Stack, smtp: SmtpSink, started: StartedIntake, reminder: EmailMessage
+) -> None:
     assert reminder["To"] == PATIENT["email"]
     plain = reminder.get_body(("plain",))
     assert plain is not None
     text = plain.get_content()
     assert "Hi Ada" in text
+    assert reminder["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert reminder["List-Unsubscribe"].startswith("<http://testserver/unsubscribe/")
     assert [w for w in CLINICAL_WORDS if w in (reminder["Subject"] + text).lower()] == []
     checklist = stack.client.get(
         f"/api/v1/intakes/{started.id}/checklist", headers=started.auth
@@ -96,7 +109,10 @@ def test_submit_remind_complete_route(stack: Stack, smtp: SmtpSink) -> None:
     with UnitOfWork() as uow:
         [decision] = uow.session.scalars(select(RoutingDecision)).all()
     assert decision.provisional is True
-    assert len(_reminders(smtp)) == 1  # completion sends no second reminder
+    # Completion stopped the round: the second step's time passes with no email.
+    with UnitOfWork() as uow:
+        assert uow.session.get_one(Intake, uuid.UUID(started.id)).next_reminder_at is None
+    assert len(_reminders(smtp)) == 1
     # Logs carry ids, never the patient's details.
     logs = stack.logs()
     assert started.id in logs

@@ -16,8 +16,8 @@ from intake.intakes.models import Intake
 from intake.notifications.models import OutboxEmail
 from intake.questionnaire import registry
 from tests.conftest import PATIENT, StartedIntake, start_intake
-from tests.questionnaire.fixtures import COMPLETE_ANSWERS
 from tests.outbox_support import everything_in
+from tests.questionnaire.fixtures import COMPLETE_ANSWERS
 
 NO_RED_FLAGS = COMPLETE_ANSWERS["red_flags"]
 

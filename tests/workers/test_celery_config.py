@@ -28,7 +28,7 @@ def test_no_retry_outlives_the_redis_visibility_timeout() -> None:
     assert timeout == VISIBILITY_TIMEOUT_SECONDS
     # Email retries are due times in the database, never broker countdowns; the only
     # countdowns are the bounded task retries, and they stay inside the timeout.
-    assert MAX_RETRY_DELAY_SECONDS < timeout
+    assert timeout > MAX_RETRY_DELAY_SECONDS
 
 
 def test_the_embedded_broker_gets_no_redis_options() -> None:
