@@ -24,13 +24,16 @@ from intake import tasknames
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.notifications import repository
-from intake.notifications.models import EmailCategory, OutboxEmail
+from intake.notifications.models import EmailCategory, OutboxEmail, OutboxStatus
 from intake.notifications.quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
 
 # Rows claimed per dispatcher transaction.
 DISPATCH_BATCH = 20
+# A dispatcher run starts no new batch after this long, well inside the task's soft
+# time limit (intake/taskqueue.py), so a limit never strands claimed rows mid-batch.
+RUN_BUDGET = timedelta(seconds=60)
 
 
 def clinic_contact(settings: Settings) -> ClinicContact:
@@ -121,12 +124,14 @@ class Dispatcher:
         self._uow = uow_factory
         self._clock = clock
         self._quiet = quiet_hours(settings)
+        self._run_deadline = clock() + RUN_BUDGET
         self._counts = {"sent": 0, "failed": 0, "retrying": 0, "held": 0, "returned": 0}
 
     def run(self, *, max_batches: int = 50) -> DispatchReport:
-        """Claim and deliver batches until nothing is due (or `max_batches` is reached)."""
+        """Claim and deliver batches until nothing is due, or the run's budget is spent."""
+        self._run_deadline = self._clock() + RUN_BUDGET
         for _ in range(max_batches):
-            if not self._one_batch():
+            if self._clock() >= self._run_deadline or not self._one_batch():
                 break
         return DispatchReport(**self._counts)
 
@@ -138,7 +143,8 @@ class Dispatcher:
             claimed = repository.claim_due(uow.session, started, limit=DISPATCH_BATCH)
         # A row's lease started at the claim: stop trying rows well before it runs out,
         # or the sweep would hand a row we are about to send to another worker.
-        deadline = started + timedelta(seconds=self._settings.outbox_sending_lease_seconds / 2)
+        lease = timedelta(seconds=self._settings.outbox_sending_lease_seconds)
+        deadline = min(started + lease / 2, self._run_deadline)
         for position, email_id in enumerate(claimed):
             if self._clock() >= deadline:
                 self._return(claimed[position:])
@@ -188,16 +194,30 @@ class Dispatcher:
             self._record_failure(email_id, exc, attempt)
             return
         with self._uow() as uow:
-            row = uow.session.get(OutboxEmail, email_id)
-            assert row is not None
+            row = self._still_ours(uow, email_id, attempt)
+            if row is None:
+                return
             repository.mark_sent(row, at=self._clock())
         self._counts["sent"] += 1
         log.info("email %s sent (attempt %d)", email_id, attempt)
 
+    def _still_ours(self, uow: UnitOfWork, email_id: uuid.UUID, attempt: int) -> OutboxEmail | None:
+        """The row, locked, if this attempt still holds it. A send that outlived its lease
+        has been handed on by the sweep; recording its outcome now would undo the next
+        attempt's (a `sent` row put back to pending, and sent again)."""
+        row = uow.session.get(OutboxEmail, email_id, with_for_update=True)
+        if row is None or row.status != OutboxStatus.SENDING or row.attempts != attempt:
+            log.warning(
+                "email %s: attempt %d outlived its lease; outcome dropped", email_id, attempt
+            )
+            return None
+        return row
+
     def _record_failure(self, email_id: uuid.UUID, exc: DeliveryError, attempt: int) -> None:
         with self._uow() as uow:
-            row = uow.session.get(OutboxEmail, email_id)
-            assert row is not None
+            row = self._still_ours(uow, email_id, attempt)
+            if row is None:
+                return
             if exc.permanent or attempt >= self._settings.outbox_max_attempts:
                 repository.mark_failed(row, reason=exc.reason)
                 self._counts["failed"] += 1

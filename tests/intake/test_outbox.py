@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import update
 
 from emails.messages import IntakeStarted
-from emails.transport import SmtpTransport
+from emails.transport import DeliveryError, SmtpTransport
 from intake import tasknames
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
@@ -220,3 +221,32 @@ def test_a_row_that_cannot_render_fails_instead_of_looping(
     row = _row(email_id)
     assert (row.status, row.last_error) == (OutboxStatus.FAILED, "cannot render: ValueError")
     assert smtp.received() == []
+
+
+class _OutlivesItsLease:
+    """While this send hangs, the lease runs out and another worker sends the row."""
+
+    def __init__(self, email_id: uuid.UUID) -> None:
+        self.email_id = email_id
+
+    def send(self, message: EmailMessage) -> None:
+        with UnitOfWork() as uow:
+            uow.session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id == self.email_id)
+                .values(status=OutboxStatus.SENT, attempts=2, sent_at=utcnow())
+            )
+        raise DeliveryError("SMTP unavailable: TimeoutError", permanent=False)
+
+
+def test_a_send_that_outlived_its_lease_does_not_undo_the_next_attempt(
+    settings: Settings,
+) -> None:
+    email_id = _queue()
+
+    Dispatcher(
+        transport=_OutlivesItsLease(email_id), settings=settings, uow_factory=UnitOfWork
+    ).run()
+
+    row = _row(email_id)
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
