@@ -34,9 +34,9 @@ PATIENT = {
 
 
 @contextmanager
-def fresh_database(admin_url: str) -> Iterator[str]:
+def fresh_database(admin_url: str, prefix: str = "bench_uploads") -> Iterator[str]:
     """A new PostgreSQL database, dropped afterwards; yields its SQLAlchemy URL."""
-    name = f"bench_uploads_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
