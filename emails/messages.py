@@ -6,6 +6,7 @@ renders it when it is delivered; `from_context` is the way back.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
@@ -25,11 +26,13 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Message:
+class Message(ABC):
+    """A message's fields; each kind names its template and writes its own subject."""
+
     template: ClassVar[str]
 
-    def subject(self, clinic: ClinicContact) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def subject(self, clinic: ClinicContact) -> str: ...
 
     def context(self) -> dict[str, Any]:
         return asdict(self)

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from intake.intakes.models import Intake, IntakeStatus, Patient
 from intake.notifications.models import OutboxEmail
 
-# intake id, round, steps done, anchor, due at, queue; patient id, first name, email,
-# timezone, opted out at.
-DueRow = Row[
-    uuid.UUID,
-    int,
-    int,
-    datetime | None,
-    datetime,
-    str | None,
-    uuid.UUID,
-    str,
-    str,
-    str,
-    datetime | None,
-]
+
+class DueReminder(NamedTuple):
+    """One due intake, with what its reminder needs of the patient."""
+
+    intake_id: uuid.UUID
+    round: int
+    steps_done: int
+    anchor: datetime | None
+    due_at: datetime
+    queue: str | None
+    patient_id: uuid.UUID
+    first_name: str
+    email: str
+    timezone: str
+    opted_out_at: datetime | None
 
 
 def due(
@@ -36,7 +36,7 @@ def due(
     *,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[DueRow]:
+) -> list[DueReminder]:
     """Intakes with a reminder due, oldest first, by keyset on (next_reminder_at, id).
 
     FOR UPDATE SKIP LOCKED (PostgreSQL) hands each due intake to one sweep only; the
@@ -73,11 +73,12 @@ def due(
         .limit(limit)
         .with_for_update(skip_locked=True, of=Intake)
     )
-    return list(session.execute(stmt))
+    # next_reminder_at is never NULL here: the WHERE clause compares it.
+    return [DueReminder._make(row) for row in session.execute(stmt)]
 
 
 def insert_emails(session: Session, rows: list[dict[str, Any]]) -> None:
-    """One multi-row INSERT; a row whose idempotency key exists already is skipped."""
+    """One executemany INSERT; a row whose idempotency key exists already is skipped."""
     if not rows:
         return
     table = OutboxEmail.__table__

@@ -26,6 +26,7 @@ from intake.notifications.service import cancel_reminders
 from intake.reminders import optout
 from intake.reminders import repository as reminders
 from intake.reminders.policy import ReminderPolicy
+from intake.reminders.repository import DueReminder
 
 STALE_QUEUE = "stale"
 # A red-flag intake stays in the urgent queue whatever else happens to it.
@@ -71,10 +72,14 @@ def stop(uow: UnitOfWork, intake: Intake, *, why: str) -> None:
     cancel_reminders(uow, [intake.id], why=why)
 
 
+def _stale_queue(queue: str | None) -> str | None:
+    """The queue a stale intake sits in: `stale`, unless its queue outranks it."""
+    return queue if queue in _KEEPS_ITS_QUEUE else STALE_QUEUE
+
+
 def _become_stale(intake: Intake, now: datetime) -> None:
     intake.stale_at = now
-    if intake.queue not in _KEEPS_ITS_QUEUE:
-        intake.queue = STALE_QUEUE
+    intake.queue = _stale_queue(intake.queue)
 
 
 def _leave_stale(intake: Intake) -> None:
@@ -114,73 +119,65 @@ def sweep_due(
             if not rows:
                 break
             report.batches += 1
-            emails: list[dict[str, Any]] = []
-            changes: list[dict[str, Any]] = []
-            for row in rows:
-                (intake_id, round_, done, anchor, due_at, queue, patient_id) = row[:7]
-                first_name, address, timezone, opted_out_at = row[7:]
-                step = done + 1
-                if opted_out_at is None:
-                    emails.append(
-                        _reminder_row(
-                            intake_id, round_, step, patient_id, first_name, address, timezone,
-                            base=base, secret=settings.secret_key, now=now,
-                        )
-                    )  # fmt: skip
-                else:
-                    report.suppressed += 1
-                tz = ZoneInfo(timezone)
-                upcoming = policy.next_step(anchor or due_at, step, now, tz)
-                change: dict[str, Any] = {"id": intake_id, "stale_at": None, "queue": queue}
-                if upcoming is None:
-                    report.stale += 1
-                    change |= {"reminder_step": policy.steps, "next_reminder_at": None}
-                    change |= {"stale_at": now}
-                    if queue not in _KEEPS_ITS_QUEUE:
-                        change["queue"] = STALE_QUEUE
-                else:
-                    change |= {"reminder_step": upcoming[0] - 1, "next_reminder_at": upcoming[1]}
-                changes.append(change)
+            emails = [
+                _reminder_row(row, base=base, secret=settings.secret_key, now=now)
+                for row in rows
+                if row.opted_out_at is None
+            ]
+            changes = [_next_step(row, policy, now) for row in rows]
+            report.suppressed += len(rows) - len(emails)
+            report.stale += sum(1 for change in changes if change["stale_at"] is not None)
             reminders.insert_emails(uow.session, emails)
             reminders.advance(uow.session, changes)
             report.queued += len(emails)
             if emails:
                 uow.jobs.enqueue(tasknames.DISPATCH_EMAIL)
-            last = rows[-1]
-            cursor = (last[4], last[0])
+            cursor = (rows[-1].due_at, rows[-1].intake_id)
         if len(rows) < batch:
             break
     return report
 
 
-def _reminder_row(
-    intake_id: uuid.UUID,
-    round_: int,
-    step: int,
-    patient_id: uuid.UUID,
-    first_name: str,
-    address: str,
-    timezone: str,
-    *,
-    base: str,
-    secret: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """An outbox row, as a plain dict for the sweep's multi-row INSERT."""
-    unsubscribe_url = f"{base}/unsubscribe/{optout.token_for(patient_id, secret)}"
+def _next_step(row: DueReminder, policy: ReminderPolicy, now: datetime) -> dict[str, Any]:
+    """The intake's change once this step's reminder is queued: the next step, or stale."""
+    done = row.steps_done + 1
+    anchor = row.anchor or row.due_at
+    upcoming = policy.next_step(anchor, done, now, ZoneInfo(row.timezone))
+    if upcoming is None:
+        return {
+            "id": row.intake_id,
+            "reminder_step": policy.steps,
+            "next_reminder_at": None,
+            "stale_at": now,
+            "queue": _stale_queue(row.queue),
+        }
+    step, due = upcoming
+    return {
+        "id": row.intake_id,
+        "reminder_step": step - 1,
+        "next_reminder_at": due,
+        "stale_at": None,
+        "queue": row.queue,
+    }
+
+
+def _reminder_row(row: DueReminder, *, base: str, secret: str, now: datetime) -> dict[str, Any]:
+    """An outbox row for this step's reminder, as a plain dict for the sweep's INSERT."""
+    unsubscribe_url = f"{base}/unsubscribe/{optout.token_for(row.patient_id, secret)}"
     message = IntakeReminder(
-        first_name=first_name, portal_url=f"{base}/resume", unsubscribe_url=unsubscribe_url
+        first_name=row.first_name, portal_url=f"{base}/resume", unsubscribe_url=unsubscribe_url
     )
+    step = row.steps_done + 1
     return {
         "id": uuid.uuid4(),
-        "idempotency_key": f"intake:{intake_id}:reminder:{round_}.{step}",
+        "idempotency_key": f"intake:{row.intake_id}:reminder:{row.round}.{step}",
         "template": message.template,
         "context": message.context(),
         "headers": unsubscribe_headers(unsubscribe_url),
-        "to_address": address,
+        "to_address": row.email,
         "category": EmailCategory.REMINDER.value,
-        "intake_id": intake_id,
-        "quiet_hours_timezone": timezone,
+        "intake_id": row.intake_id,
+        "quiet_hours_timezone": row.timezone,
         "status": OutboxStatus.PENDING.value,
         "sensitive": False,
         "attempts": 0,
