@@ -22,7 +22,7 @@ the writes alone cost the database here. Ratios are taken per run, then the medi
 Where the time goes: each statement kind's time inside cursor execute (the driver's
 parameter handling, the wire and the server), the commits, this process's CPU, the CPU of
 the PostgreSQL backend the sweep used (read with psutil: same machine), the collector's
-pauses, and the sweep's own per-row Python (`_reminder_row`, `next_step`) timed alone over
+pauses, and the sweep's own per-row Python (`_reminder_row`, `_next_step`) timed alone over
 the same rows. `--profile N` adds a cProfile of one more sweep.
 
     .venv/bin/python bench/sweep.py --intakes 100000 --due-fraction 0.2 \
@@ -51,7 +51,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psutil
 import psycopg
@@ -64,7 +63,7 @@ from intake import db, jobs
 from intake.config import Settings, get_settings
 from intake.reminders import repository as reminders
 from intake.reminders.policy import ReminderPolicy
-from intake.reminders.service import ReminderSweep, _reminder_row, sweep_due
+from intake.reminders.service import ReminderSweep, _next_step, _reminder_row, sweep_due
 
 ZONES = (
     "America/New_York",
@@ -472,8 +471,8 @@ def run_floor(engine: Engine, recorder: Recorder, scene: Scene, settings: Settin
 class RowWork:
     """The sweep's own Python per due intake, timed alone (no SQL, no driver)."""
 
-    email_rows: float  # _reminder_row: the opt-out token (HMAC), the message, the dict
-    next_steps: float  # ZoneInfo + ReminderPolicy.next_step: when the next one is due
+    email_rows: float  # _reminder_row: the opt-out token (HMAC), the row's dicts
+    next_steps: float  # _next_step: ZoneInfo + ReminderPolicy.next_step, the change
 
 
 def time_row_work(scene: Scene, settings: Settings) -> RowWork:
@@ -491,17 +490,12 @@ def time_row_work(scene: Scene, settings: Settings) -> RowWork:
     gc.collect()
     started = time.perf_counter()
     for row in rows:
-        (intake_id, round_, done, _anchor, _due, _queue, patient_id) = row[:7]
-        first_name, address, timezone, _opted_out_at = row[7:]
-        _reminder_row(
-            intake_id, round_, done + 1, patient_id, first_name, address, timezone,
-            base=base, secret=settings.secret_key, now=scene.now,
-        )  # fmt: skip
+        _reminder_row(row, base=base, secret=settings.secret_key, now=scene.now)
     email_rows = time.perf_counter() - started
     gc.collect()
     started = time.perf_counter()
     for row in rows:
-        policy.next_step(row[3] or row[4], row[2] + 1, scene.now, ZoneInfo(row[9]))
+        _next_step(row, policy, scene.now)
     return RowWork(email_rows, time.perf_counter() - started)
 
 
@@ -680,7 +674,7 @@ def run(args: argparse.Namespace) -> None:
     say(
         f"\nthe sweep's own Python per row, alone over the {scene.due:,} due rows (medians):"
         f" _reminder_row {ms(med([w.email_rows for w in row_work]))} ms,"
-        f" ZoneInfo + next_step {ms(med([w.next_steps for w in row_work]))} ms"
+        f" _next_step {ms(med([w.next_steps for w in row_work]))} ms"
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     say(f"\nthis process's peak RSS over the whole run (ru_maxrss): {peak:.1f} MiB")

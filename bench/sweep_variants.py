@@ -9,7 +9,7 @@ executemany close the gap to the set-based floor?
 - `insert`: the outbox INSERT with RETURNING, so SQLAlchemy's "insertmanyvalues" renders
   multi-row VALUES pages (1,000 rows each). Without RETURNING it does not, because of the
   ON CONFLICT clause (sqlalchemy/sql/crud.py), and the dialect keeps executemany.
-- `update`: one `UPDATE intakes ... FROM unnest(<arrays>)` per batch instead of the ORM's
+- `update`: one `UPDATE intakes ... FROM unnest(<arrays>)` per batch instead of the Core
   executemany by primary key.
 
     .venv/bin/python bench/sweep_variants.py insert,update --batch 500 5000 --reps 3
@@ -55,7 +55,7 @@ def advance(session: Session, changes: list[dict[str, Any]]) -> None:
         session.execute(
             ADVANCE,
             {
-                "ids": [c["id"] for c in changes],
+                "ids": [c["intake_id"] for c in changes],
                 "queues": [c["queue"] for c in changes],
                 "steps": [c["reminder_step"] for c in changes],
                 "nexts": [c["next_reminder_at"] for c in changes],

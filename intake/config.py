@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from intake.routing.policy import RoutingPolicy
 
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
 # Document kinds that carry imaging, which may be a whole study of several GB.
@@ -89,11 +92,48 @@ class Settings(BaseSettings):
     outbox_retry_cap_seconds: float = Field(default=3600.0, gt=0)
     outbox_max_attempts: int = Field(default=20, gt=0)
 
+    # POLICY routing thresholds (DOMAIN.md §3); intake/routing/policy.py checks them.
+    # Months after surgery before the regenerative route: decompression, then fusion or disc
+    # prosthesis (6 to 12); a fusion younger than the window may still be a non-union.
+    routing_decompression_min_months: int = 3
+    routing_fusion_min_months: int = 6
+    routing_nonunion_window_months: int = 12
+    # The regenerative route needs an MRI this recent, pain this old, and this much care.
+    routing_procedure_mri_max_months: int = 6
+    routing_chronic_pain_min_months: int = 6
+    routing_min_conservative_episodes: int = 1
+    # POLICY: hours an item may wait in each queue before the console flags it overdue.
+    queue_sla_hours: dict[str, float] = Field(
+        default_factory=lambda: {
+            "urgent": 4.0,
+            "clinician_triage": 72.0,
+            "surgical_revision": 120.0,
+            "regenerative": 120.0,
+            "stale": 48.0,
+            "awaiting_information": 336.0,
+            "deferred": 24.0,
+        }
+    )
+    # A claim nobody has touched for this long goes back to the queue at the next sweep.
+    claim_idle_minutes: float = Field(default=60.0, gt=0)
+
     @field_validator("reminder_cadence_days")
     @classmethod
     def _increasing_cadence(cls, value: list[float]) -> list[float]:
         if not value or any(d <= 0 for d in value) or value != sorted(set(value)):
             raise ValueError("reminder_cadence_days must be positive and strictly increasing")
+        return value
+
+    @model_validator(mode="after")
+    def _valid_routing_policy(self) -> Settings:
+        self.routing_policy()  # raises ValueError naming the bad threshold
+        return self
+
+    @field_validator("queue_sla_hours")
+    @classmethod
+    def _known_queues(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(hours <= 0 for hours in value.values()):
+            raise ValueError("queue_sla_hours must be positive")
         return value
 
     @field_validator("clinic_timezone")
@@ -138,6 +178,19 @@ class Settings(BaseSettings):
         """The byte cap for one document kind; never above max_upload_bytes."""
         default = self.max_upload_bytes if kind in IMAGING_KINDS else self.document_upload_bytes
         return min(self.upload_limits.get(kind, default), self.max_upload_bytes)
+
+    def routing_policy(self) -> RoutingPolicy:
+        # Imported here: config loads before everything, and the policy is a leaf module.
+        from intake.routing.policy import RoutingPolicy
+
+        return RoutingPolicy(
+            decompression_min_months=self.routing_decompression_min_months,
+            fusion_min_months=self.routing_fusion_min_months,
+            nonunion_window_months=self.routing_nonunion_window_months,
+            procedure_mri_max_months=self.routing_procedure_mri_max_months,
+            chronic_pain_min_months=self.routing_chronic_pain_min_months,
+            min_conservative_episodes=self.routing_min_conservative_episodes,
+        )
 
     @property
     def uses_redis(self) -> bool:

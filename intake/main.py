@@ -14,7 +14,10 @@ from intake.errors import install_error_handlers
 from intake.fhir.router import router as fhir_router
 from intake.intakes.router import router as intakes_router
 from intake.notifications.router import router as emails_router
+from intake.queues.router import router as queues_router
 from intake.reminders.pages import router as reminder_pages
+from intake.routing.router import router as routing_router
+from intake.staff.audit_router import router as audit_router
 from intake.staff.router import router as staff_router
 from intake.web.router import router as web_router
 
@@ -35,6 +38,9 @@ def create_app() -> FastAPI:
     app.include_router(staff_router)
     app.include_router(fhir_router)
     app.include_router(emails_router)
+    app.include_router(queues_router)
+    app.include_router(routing_router)
+    app.include_router(audit_router)
     app.include_router(web_router)
     app.include_router(auth_pages)
     app.include_router(reminder_pages)

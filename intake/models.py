@@ -7,13 +7,14 @@ from intake.db import Base
 from intake.documents.models import Document
 from intake.intakes.models import Intake, Patient, PatientAccessToken
 from intake.notifications.models import OutboxEmail
-from intake.routing.models import RoutingDecision
+from intake.routing.models import ConfirmedFinding, RoutingDecision
 from intake.staff.models import StaffToken, StaffUser
 
 __all__ = [
     "AuditEvent",
     "Base",
     "ChecklistRecord",
+    "ConfirmedFinding",
     "Document",
     "Intake",
     "MagicLink",

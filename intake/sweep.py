@@ -1,7 +1,8 @@
 """The periodic sweep: the database is the source of truth, the broker only wakes workers.
 
 A lost message (a dead broker at commit time, a killed worker) leaves work undone in
-the database; due reminders are due times in the database too. The sweep finds both,
+the database; due reminders, deferred intakes' recheck dates and idle claims are
+times in the database too. The sweep finds both,
 and asks for the work again. Running two sweeps at once doubles nothing: reminders are
 claimed row by row (see intake/reminders), and every other job it asks for is safe to
 run twice.
@@ -15,10 +16,12 @@ from datetime import datetime, timedelta
 
 from intake import tasknames
 from intake.auth import ratelimit
+from intake.checklist.service import clinic_today
 from intake.config import Settings, get_settings
 from intake.db import UnitOfWork, utcnow
 from intake.intakes import repository as intakes
 from intake.notifications import repository as outbox
+from intake.queues import service as queues
 from intake.reminders import service as reminders
 from intake.staff import repository as staff
 
@@ -37,6 +40,7 @@ class SweepReport:
     routings: int
     emails: int
     released: int
+    claims_released: int
     reminders: reminders.ReminderSweep
 
 
@@ -59,7 +63,10 @@ def sweep(
             uow.session, now - timedelta(hours=settings.staff_token_absolute_hours)
         )
         intake_ids = intakes.needing_checklist(uow.session, limit=BATCH)
-        complete_ids = intakes.needing_routing(uow.session, limit=BATCH)
+        complete_ids = intakes.needing_routing(
+            uow.session, today=clinic_today(settings, now), limit=BATCH
+        )
+        claims_released = queues.release_idle_claims(uow, settings=settings, now=now)
         emails_due = outbox.count_due(uow.session, now)
         for intake_id in intake_ids:
             uow.jobs.enqueue(tasknames.EVALUATE_CHECKLIST, str(intake_id))
@@ -72,5 +79,6 @@ def sweep(
         routings=len(complete_ids),
         emails=emails_due,
         released=released,
+        claims_released=claims_released,
         reminders=due_reminders,
     )

@@ -17,6 +17,7 @@ from intake.errors import NotFound, Unauthorized
 from intake.intakes import repository as intakes
 from intake.intakes.models import Intake, IntakeStatus
 from intake.intakes.service import authorize_patient
+from intake.staff.permissions import Permission, authorize
 from intake.staff.service import authenticate
 
 router = APIRouter(prefix="/api/v1/intakes", tags=["checklist"])
@@ -49,6 +50,7 @@ def _viewer_intake(
         return authorize_patient(uow, token=token, intake_id=intake_id)
     except Unauthorized:
         staff = authenticate(uow, token=token, settings=settings)
+    authorize(uow, staff, Permission.READ_PATIENT_DATA)
     intake = intakes.get(uow.session, intake_id)
     if intake is None:
         raise NotFound("Intake not found")

@@ -22,6 +22,7 @@ from intake.documents import repository as documents
 from intake.documents.models import Document
 from intake.intakes import repository as intakes
 from intake.intakes.models import Intake, IntakeStatus
+from intake.queues import placement
 from intake.reminders import service as reminders
 
 # Once submitted, the checklist decides between these; before, it only informs the form.
@@ -31,6 +32,7 @@ _SUBMITTED = frozenset(
         IntakeStatus.AWAITING_INFORMATION,
         IntakeStatus.COMPLETE,
         IntakeStatus.ROUTED,
+        IntakeStatus.DEFERRED,
     }
 )
 
@@ -97,6 +99,9 @@ def _move(uow: UnitOfWork, intake: Intake, result: ChecklistResult, settings: Se
         reminders.stop(uow, intake, why="the intake is complete")
         return
     intake.status = IntakeStatus.AWAITING_INFORMATION
+    intake.recheck_on = None
+    if intake.queue not in (placement.URGENT, placement.STALE):
+        placement.place(intake, placement.AWAITING_INFORMATION, now=utcnow())
     if result.patient_actionable:
         reminders.keep_reminding(uow, intake, settings=settings, now=utcnow())
     else:

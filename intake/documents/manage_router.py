@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from intake import audit
 from intake.deps import PatientTokenDep, StorageDep, UowDep
 from intake.documents import service
 from intake.documents.models import ReviewStatus
@@ -43,8 +42,7 @@ def review_document(
         document = service.review_document(
             uow,
             document_id,
-            reviewer=audit.Actor.staff(staff.id),
-            reviewer_id=staff.id,
+            staff=staff,
             status=ReviewStatus(body.status),
             note=body.note,
         )

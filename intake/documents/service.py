@@ -33,6 +33,8 @@ from intake.errors import (
     problem,
 )
 from intake.intakes.models import Intake, IntakeStatus
+from intake.staff.models import StaffUser
+from intake.staff.permissions import Permission, authorize
 
 # Uploads are welcome until the intake has been routed: that is how a patient answers
 # a reminder about missing documents.
@@ -178,12 +180,12 @@ def review_document(
     uow: UnitOfWork,
     document_id: uuid.UUID,
     *,
-    reviewer: audit.Actor,
-    reviewer_id: uuid.UUID,
+    staff: StaffUser,
     status: ReviewStatus,
     note: str | None,
 ) -> Document:
     """Staff mark a document reviewed, rejected (with a reason) or from the wrong patient."""
+    authorize(uow, staff, Permission.REVIEW_DOCUMENTS)
     document = repository.get(uow.session, document_id)
     if document is None:
         raise NotFound("Document not found")
@@ -195,11 +197,11 @@ def review_document(
         raise InvalidInput([problem(["body", "note"], "a rejection needs a reason")])
     document.review_status = status
     document.review_note = note.strip()[:500] if note else None
-    document.reviewed_by = reviewer_id
+    document.reviewed_by = staff.id
     document.reviewed_at = utcnow()
     audit.record(
         uow,
-        actor=reviewer,
+        actor=audit.Actor.staff(staff.id),
         action=f"document.{status.value}",
         object_type="document",
         object_id=document.id,

@@ -17,6 +17,7 @@ from intake.fhir.questionnaire import (
 from intake.intakes import repository
 from intake.intakes.models import IntakeStatus
 from intake.staff.models import StaffUser
+from intake.staff.permissions import Permission, authorize
 
 INTAKE_NOT_FOUND = "Intake not found"
 
@@ -30,6 +31,7 @@ def read_questionnaire_response(
     uow: UnitOfWork, *, staff: StaffUser, intake_id: str
 ) -> dict[str, Any]:
     """An intake's answers as a FHIR QuestionnaireResponse; the read is audited."""
+    authorize(uow, staff, Permission.READ_PATIENT_DATA)
     try:
         key = uuid.UUID(intake_id)
     except ValueError:

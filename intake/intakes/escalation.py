@@ -8,8 +8,9 @@ from intake.db import UnitOfWork, utcnow
 from intake.intakes.models import Intake
 from intake.notifications.service import queue_email
 from intake.questionnaire import RedFlagResult
+from intake.queues import placement
 
-URGENT_QUEUE = "urgent"
+URGENT_QUEUE = placement.URGENT
 _RANK = {None: 0, "urgent": 1, "emergency": 2}
 
 
@@ -25,7 +26,7 @@ def escalate(uow: UnitOfWork, intake: Intake, result: RedFlagResult, *, settings
     assert result.tier is not None  # ranked above the current tier
     intake.red_flag_tier = result.tier
     intake.red_flag_at = utcnow()
-    intake.queue = URGENT_QUEUE
+    placement.place(intake, URGENT_QUEUE, now=intake.red_flag_at)
     base = settings.public_base_url.rstrip("/")
     queue_email(
         uow,

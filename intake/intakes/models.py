@@ -19,6 +19,7 @@ class IntakeStatus(enum.StrEnum):
     AWAITING_INFORMATION = "awaiting_information"
     COMPLETE = "complete"  # every required document is in: routing is on its way
     ROUTED = "routed"
+    DEFERRED = "deferred"  # too soon after surgery to judge; routing runs again on recheck_on
     WITHDRAWN = "withdrawn"  # the patient stopped; nothing more is sent or routed
 
 
@@ -38,7 +39,11 @@ class Patient(UuidPk, Timestamped, Base):
 class Intake(UuidPk, Timestamped, Base):
     __tablename__ = "intakes"
     # The reminder sweep walks due intakes by keyset on (next_reminder_at, id).
-    __table_args__ = (Index("ix_intakes_next_reminder_at_id", "next_reminder_at", "id"),)
+    __table_args__ = (
+        Index("ix_intakes_next_reminder_at_id", "next_reminder_at", "id"),
+        # A queue is read, and claimed from, in this order (intake/queues).
+        Index("ix_intakes_queue_priority_queued_at_id", "queue", "priority", "queued_at", "id"),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     patient: Mapped[Patient] = relationship(lazy="joined", innerjoin=True)
@@ -63,7 +68,18 @@ class Intake(UuidPk, Timestamped, Base):
     # Set by every change that can alter the checklist, cleared by the worker's pass;
     # the sweep re-finds an intake whose message was lost.
     checklist_dirty: Mapped[bool] = mapped_column(default=False, index=True)
-    queue: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Where coordinators find the intake (intake/queues/placement.py keeps these together):
+    # the queue, when it entered it, and its rank there (emergency, urgent, the rest).
+    queue: Mapped[str | None] = mapped_column(String(32))
+    queued_at: Mapped[datetime | None]
+    priority: Mapped[int] = mapped_column(default=2)
+    # Rests only on what the patient reported (the latest routing decision says so too).
+    provisional: Mapped[bool] = mapped_column(default=False)
+    recheck_on: Mapped[date | None] = mapped_column(index=True)
+    # Who is working the intake; the sweep releases a claim untouched for too long.
+    claimed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+    claimed_at: Mapped[datetime | None]
+    claim_touched_at: Mapped[datetime | None]
     # Reminders (intake/reminders): a round starts from the patient's last activity and
     # walks the cadence one step per reminder; next_reminder_at is None between rounds.
     reminder_round: Mapped[int] = mapped_column(default=0)

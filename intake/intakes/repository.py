@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,11 +39,12 @@ def needing_checklist(session: Session, *, limit: int) -> list[uuid.UUID]:
     return list(session.scalars(stmt))
 
 
-def needing_routing(session: Session, *, limit: int) -> list[uuid.UUID]:
-    """Complete intakes still waiting for their routing task."""
+def needing_routing(session: Session, *, today: date, limit: int) -> list[uuid.UUID]:
+    """Complete intakes still waiting for their routing task, and deferred ones now due."""
+    recheck_due = (Intake.status == IntakeStatus.DEFERRED) & (Intake.recheck_on <= today)
     stmt = (
         select(Intake.id)
-        .where(Intake.status == IntakeStatus.COMPLETE)
+        .where((Intake.status == IntakeStatus.COMPLETE) | recheck_due)
         .order_by(Intake.updated_at, Intake.id)
         .limit(limit)
     )

@@ -17,6 +17,7 @@ from intake.intakes.models import Intake, IntakeStatus, Patient, PatientAccessTo
 from intake.intakes.schemas import PatientIn
 from intake.notifications.service import queue_email
 from intake.questionnaire import RedFlagResult, Scores, Tier
+from intake.queues import placement
 from intake.reminders import service as reminders
 from intake.security import hash_token, new_token
 
@@ -147,6 +148,7 @@ def withdraw(uow: UnitOfWork, intake: Intake) -> Intake:
     intake.status = IntakeStatus.WITHDRAWN
     intake.withdrawn_at = utcnow()
     reminders.stop(uow, intake, why="the intake was withdrawn")
+    placement.place(intake, None, now=utcnow())  # off every queue, claim and all
     audit.record(
         uow,
         actor=audit.Actor.patient(intake.patient_id),

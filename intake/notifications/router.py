@@ -22,6 +22,7 @@ from intake.notifications.models import EmailCategory, OutboxEmail, OutboxStatus
 from intake.notifications.service import clinic_contact
 from intake.reminders.service import unsubscribe_headers
 from intake.staff.deps import StaffDep
+from intake.staff.permissions import Permission, authorize
 
 router = APIRouter(prefix="/api/v1", tags=["emails"])
 
@@ -77,6 +78,7 @@ class EmailPreview(BaseModel):
 def intake_emails(intake_id: uuid.UUID, staff: StaffDep, uow: UowDep) -> list[EmailOut]:
     """Every email about this intake, oldest first: queued, sent, failed or cancelled."""
     with uow:
+        authorize(uow, staff, Permission.READ_PATIENT_DATA)
         if intakes.get(uow.session, intake_id) is None:
             raise NotFound("Intake not found")
         audit.record(
@@ -114,6 +116,7 @@ def emails_by_status(
     need a coordinator (a wrong address, a mailbox that refuses us)."""
     after = _decode(cursor) if cursor else None
     with uow:
+        authorize(uow, staff, Permission.READ_PATIENT_DATA)
         rows = repository.with_status(uow.session, status, after=after, limit=limit)
         audit.record(
             uow,
@@ -129,19 +132,24 @@ def emails_by_status(
 
 
 @router.get("/email-templates")
-def email_templates(_staff: StaffDep) -> list[str]:
+def email_templates(staff: StaffDep, uow: UowDep) -> list[str]:
     """The name of every email the service sends."""
+    with uow:
+        authorize(uow, staff, Permission.PREVIEW_EMAILS)
     return sorted(MESSAGES)
 
 
 @router.get("/email-templates/{template}/preview", response_model=None)
 def preview_template(
     template: str,
-    _staff: StaffDep,
+    staff: StaffDep,
+    uow: UowDep,
     settings: SettingsDep,
     format: Literal["json", "html"] = "json",
 ) -> EmailPreview | HTMLResponse:
     """One template rendered with invented sample data, exactly as it would be sent."""
+    with uow:
+        authorize(uow, staff, Permission.PREVIEW_EMAILS)
     sample = SAMPLES.get(template)
     if sample is None:
         raise NotFound("No such email template")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Table, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from intake.intakes.models import Intake, IntakeStatus, Patient
 from intake.notifications.models import OutboxEmail
+from intake.queues.placement import NORMAL_PRIORITY
 
 
 class DueReminder(NamedTuple):
@@ -90,10 +92,49 @@ def insert_emails(session: Session, rows: list[dict[str, Any]]) -> None:
     )
 
 
+_intakes = cast(Table, Intake.__table__)
+# One parameter set per intake: `intake_id`, then the four columns it sets. A Core
+# statement, so an executemany skips the ORM's bulk-update bookkeeping; `updated_at` is
+# still set by its column's `onupdate`, as the ORM's UPDATE set it.
+_ADVANCE = (
+    update(_intakes)
+    .where(_intakes.c.id == bindparam("intake_id"))
+    .values(
+        reminder_step=bindparam("reminder_step"),
+        next_reminder_at=bindparam("next_reminder_at"),
+        stale_at=bindparam("stale_at"),
+        queue=bindparam("queue"),
+        # As placement.place does it, in SQL (the right side reads the old row): an
+        # intake that changes queue (into `stale`) starts its age there, unclaimed.
+        queued_at=case(
+            (_intakes.c.queue == bindparam("queue"), _intakes.c.queued_at),
+            else_=bindparam("moved_at"),
+        ),
+        priority=case(
+            (_intakes.c.queue == bindparam("queue"), _intakes.c.priority), else_=NORMAL_PRIORITY
+        ),
+        claimed_by_id=case(
+            (_intakes.c.queue == bindparam("queue"), _intakes.c.claimed_by_id), else_=None
+        ),
+        claimed_at=case(
+            (_intakes.c.queue == bindparam("queue"), _intakes.c.claimed_at), else_=None
+        ),
+        claim_touched_at=case(
+            (_intakes.c.queue == bindparam("queue"), _intakes.c.claim_touched_at), else_=None
+        ),
+    )
+)
+
+
 def advance(session: Session, changes: list[dict[str, Any]]) -> None:
     """Move each intake to its next step (one executemany by primary key)."""
-    if changes:
-        session.execute(update(Intake), changes)
+    if not changes:
+        return
+    matched = cast(CursorResult[Any], session.execute(_ADVANCE, changes)).rowcount
+    if matched != len(changes):  # as the ORM's bulk update by primary key checked
+        raise StaleDataError(
+            f"UPDATE of intakes expected to match {len(changes)} row(s); {matched} did"
+        )
 
 
 def intakes_of(session: Session, patient_id: uuid.UUID) -> list[uuid.UUID]:

@@ -23,14 +23,15 @@ from intake.db import UnitOfWork, utcnow
 from intake.intakes.models import Intake, Patient
 from intake.notifications.models import EmailCategory, OutboxStatus
 from intake.notifications.service import cancel_reminders
+from intake.queues import placement
 from intake.reminders import optout
 from intake.reminders import repository as reminders
 from intake.reminders.policy import ReminderPolicy
 from intake.reminders.repository import DueReminder
 
-STALE_QUEUE = "stale"
+STALE_QUEUE = placement.STALE
 # A red-flag intake stays in the urgent queue whatever else happens to it.
-_KEEPS_ITS_QUEUE = frozenset({"urgent"})
+_KEEPS_ITS_QUEUE = frozenset({placement.URGENT})
 SWEEP_BATCH = 500
 
 
@@ -47,7 +48,7 @@ def keep_reminding(uow: UnitOfWork, intake: Intake, *, settings: Settings, now: 
         return
     if intake.reminder_round:
         cancel_reminders(uow, [intake.id], why="superseded by the patient's activity")
-    _leave_stale(intake)
+    _leave_stale(intake, now)
     # Restarted without new activity (the clinic asked for something again): count
     # from now, or every step of the new round would already be overdue.
     start = activity if new_activity else now
@@ -68,7 +69,7 @@ def keep_reminding(uow: UnitOfWork, intake: Intake, *, settings: Settings, now: 
 def stop(uow: UnitOfWork, intake: Intake, *, why: str) -> None:
     """No more reminders for this intake, and none of those already queued."""
     intake.next_reminder_at = None
-    _leave_stale(intake)
+    _leave_stale(intake, utcnow())
     cancel_reminders(uow, [intake.id], why=why)
 
 
@@ -79,13 +80,14 @@ def _stale_queue(queue: str | None) -> str | None:
 
 def _become_stale(intake: Intake, now: datetime) -> None:
     intake.stale_at = now
-    intake.queue = _stale_queue(intake.queue)
+    placement.place(intake, _stale_queue(intake.queue), now=now)
 
 
-def _leave_stale(intake: Intake) -> None:
+def _leave_stale(intake: Intake, now: datetime) -> None:
     intake.stale_at = None
     if intake.queue == STALE_QUEUE:
-        intake.queue = None
+        # Back to waiting on the patient; routing moves it on when the intake is complete.
+        placement.place(intake, placement.AWAITING_INFORMATION, now=now)
 
 
 @dataclass
@@ -139,40 +141,52 @@ def sweep_due(
 
 
 def _next_step(row: DueReminder, policy: ReminderPolicy, now: datetime) -> dict[str, Any]:
-    """The intake's change once this step's reminder is queued: the next step, or stale."""
+    """The intake's change once this step's reminder is queued: the next step, or stale.
+
+    Keyed as `reminders.advance` binds it: the intake's id, then the columns it sets.
+    """
     done = row.steps_done + 1
     anchor = row.anchor or row.due_at
     upcoming = policy.next_step(anchor, done, now, ZoneInfo(row.timezone))
     if upcoming is None:
         return {
-            "id": row.intake_id,
+            "intake_id": row.intake_id,
             "reminder_step": policy.steps,
             "next_reminder_at": None,
             "stale_at": now,
             "queue": _stale_queue(row.queue),
+            "moved_at": now,
         }
     step, due = upcoming
     return {
-        "id": row.intake_id,
+        "intake_id": row.intake_id,
         "reminder_step": step - 1,
         "next_reminder_at": due,
         "stale_at": None,
         "queue": row.queue,
+        "moved_at": now,
     }
 
 
 def _reminder_row(row: DueReminder, *, base: str, secret: str, now: datetime) -> dict[str, Any]:
-    """An outbox row for this step's reminder, as a plain dict for the sweep's INSERT."""
+    """An outbox row for this step's reminder, as a plain dict for the sweep's INSERT.
+
+    The context is IntakeReminder's fields written out as a dict: no message is built and
+    copied with `asdict` (about a third of this function's time, per row). The outbox
+    renders it through the strict `from_context`, so the keys must be exactly the
+    dataclass's fields: tests/reminders/test_reminders.py checks them.
+    """
     unsubscribe_url = f"{base}/unsubscribe/{optout.token_for(row.patient_id, secret)}"
-    message = IntakeReminder(
-        first_name=row.first_name, portal_url=f"{base}/resume", unsubscribe_url=unsubscribe_url
-    )
     step = row.steps_done + 1
     return {
         "id": uuid.uuid4(),
         "idempotency_key": f"intake:{row.intake_id}:reminder:{row.round}.{step}",
-        "template": message.template,
-        "context": message.context(),
+        "template": IntakeReminder.template,
+        "context": {
+            "first_name": row.first_name,
+            "portal_url": f"{base}/resume",
+            "unsubscribe_url": unsubscribe_url,
+        },
         "headers": unsubscribe_headers(unsubscribe_url),
         "to_address": row.email,
         "category": EmailCategory.REMINDER.value,

@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from intake.auth.router import client_ip
 from intake.deps import SettingsDep, UowDep
 from intake.staff import service
-from intake.staff.deps import AdminDep, StaffDep, StaffTokenDep
+from intake.staff.deps import StaffDep, StaffTokenDep
 from intake.staff.schemas import StaffUserOut, TokenOut
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -53,7 +53,7 @@ def who_am_i(user: StaffDep) -> StaffUserOut:
 
 
 @router.get("/users")
-def list_users(_admin: AdminDep, uow: UowDep) -> list[StaffUserOut]:
+def list_users(staff: StaffDep, uow: UowDep) -> list[StaffUserOut]:
     """Every staff account (admins only)."""
     with uow:
-        return [StaffUserOut.of(user) for user in service.list_users(uow)]
+        return [StaffUserOut.of(user) for user in service.list_users(uow, staff=staff)]

@@ -22,6 +22,7 @@ from intake.errors import (
 from intake.security import hash_token, new_token
 from intake.staff import passwords, repository
 from intake.staff.models import StaffRole, StaffToken, StaffUser
+from intake.staff.permissions import Permission, authorize
 from intake.staff.schemas import StaffCreate
 
 MIN_PASSWORD_LENGTH = 12
@@ -203,6 +204,7 @@ def log_out(uow: UnitOfWork, *, token: str | None, settings: Settings) -> None:
     )
 
 
-def list_users(uow: UnitOfWork) -> list[StaffUser]:
-    """Every staff account, by email."""
+def list_users(uow: UnitOfWork, *, staff: StaffUser) -> list[StaffUser]:
+    """Every staff account, by email (admins only)."""
+    authorize(uow, staff, Permission.MANAGE_STAFF)
     return repository.all_users(uow.session)

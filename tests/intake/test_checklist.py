@@ -14,7 +14,7 @@ from intake.db import UnitOfWork, utcnow
 from intake.intakes.models import Intake, IntakeStatus
 from intake.notifications.models import OutboxEmail
 from intake.routing.models import RoutingDecision
-from intake.routing.service import route_if_complete
+from intake.routing.service import route_if_due
 from tests import samples
 from tests.conftest import StartedIntake, complete_answers, start_intake
 
@@ -84,7 +84,7 @@ def test_a_complete_intake_is_routed_provisionally(client: TestClient, settings:
     _evaluate(started.id, settings)
     assert _intake(started.id).status == IntakeStatus.COMPLETE
     with UnitOfWork() as uow:
-        route_if_complete(uow, uuid.UUID(started.id))
+        route_if_due(uow, uuid.UUID(started.id), settings=settings)
 
     intake = _intake(started.id)
     with UnitOfWork() as uow:
@@ -94,8 +94,9 @@ def test_a_complete_intake_is_routed_provisionally(client: TestClient, settings:
         "regenerative",
         [],
     )
-    assert [(d.queue, d.provisional, d.ruleset_version) for d in decisions] == [
-        ("regenerative", True, "interim-1")
+    # The tear rests on the patient's word alone until staff confirm it.
+    assert [(d.queue, d.rule_ids, d.provisional, d.ruleset_version) for d in decisions] == [
+        ("regenerative", ["R6"], True, "fbss-routing/1")
     ]
     assert _reminders() == []
 

@@ -17,7 +17,7 @@ from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.documents.models import Document
 from intake.intakes.models import Intake, IntakeStatus
-from intake.routing.service import route_if_complete
+from intake.routing.service import route_if_due
 from tests import samples
 from tests.broker import drain_queue
 from tests.conftest import StartedIntake, complete_answers, start_intake
@@ -107,9 +107,9 @@ def test_complete_enqueues_routing_once_and_routing_happens_once(
     assert tasknames.ROUTE_INTAKE not in second_jobs
     assert _versions(started) == [1]  # the second pass changed nothing
     with UnitOfWork() as uow:
-        assert route_if_complete(uow, uuid.UUID(started.id)) is not None
+        assert route_if_due(uow, uuid.UUID(started.id), settings=settings) is not None
     with UnitOfWork() as uow:
-        assert route_if_complete(uow, uuid.UUID(started.id)) is None
+        assert route_if_due(uow, uuid.UUID(started.id), settings=settings) is None
         intake = uow.session.get_one(Intake, uuid.UUID(started.id))
         assert intake.status == IntakeStatus.ROUTED
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import uuid
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -10,10 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from emails.messages import IntakeReminder, from_context
 from intake.config import Settings
 from intake.db import UnitOfWork, get_engine
 from intake.intakes.models import Intake, IntakeStatus
 from intake.notifications.models import OutboxStatus
+from intake.reminders.repository import DueReminder
+from intake.reminders.service import _reminder_row
 from tests import samples
 from tests.reminders.support import (
     awaiting,
@@ -53,6 +58,7 @@ def test_the_cadence_sends_one_reminder_per_step_then_the_intake_is_stale(
     assert _keys(started.id) == [f"intake:{started.id}:reminder:{round_}.{s}" for s in (1, 2, 3, 4)]
     record = intake(started.id)
     assert (record.stale_at, record.queue, record.next_reminder_at) == (_due(4), "stale", None)
+    assert record.queued_at == _due(4)  # its age in the stale queue starts now
     assert sweep_at(_due(4) + timedelta(days=30), settings).queued == 0
 
 
@@ -74,6 +80,32 @@ def test_each_reminder_carries_opt_out_headers_and_no_clinical_detail(
         "portal_url": f"{settings.public_base_url}/resume",
         "unsubscribe_url": unsubscribe,
     }
+
+
+def test_the_sweeps_plain_dict_context_is_exactly_what_intake_reminder_declares() -> None:
+    # The sweep builds the context by hand (no dataclass per row); the outbox renders it
+    # through from_context, which refuses a missing or an extra field.
+    row = DueReminder(
+        intake_id=uuid.uuid4(),
+        round=2,
+        steps_done=0,
+        anchor=ANCHOR,
+        due_at=_due(1),
+        queue=None,
+        patient_id=uuid.uuid4(),
+        first_name="Ada",
+        email="ada@example.com",
+        timezone="Europe/London",
+        opted_out_at=None,
+    )
+    email = _reminder_row(row, base="https://clinic.example", secret="s", now=_due(1))
+
+    assert set(email["context"]) == {field.name for field in fields(IntakeReminder)}
+    message = from_context(email["template"], email["context"])
+    assert isinstance(message, IntakeReminder)
+    assert message.context() == email["context"]
+    assert email["headers"]["List-Unsubscribe"] == f"<{message.unsubscribe_url}>"
+    assert message.portal_url == "https://clinic.example/resume"
 
 
 def test_a_reminder_due_at_night_is_held_to_the_patients_morning(
@@ -239,7 +271,7 @@ def test_new_activity_starts_a_fresh_round_and_leaves_the_stale_queue(
     record = intake(started.id)
     assert (record.status, record.queue, record.stale_at) == (
         IntakeStatus.AWAITING_INFORMATION,
-        None,
+        "awaiting_information",
         None,
     )
     assert (record.reminder_round, record.reminder_step) == (stale_round + 1, 0)

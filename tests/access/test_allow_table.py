@@ -1,0 +1,224 @@
+"""Every route, called by everyone, answers as the allow table says.
+
+The table names each route's audience. For staff routes that is a Permission, and
+intake/staff/permissions.py says which roles hold it, so this test checks the wiring
+(every service asks) and the policy (who may) together. A new route that is not in the
+table fails the test until someone decides who may call it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from starlette.routing import BaseRoute
+
+from intake.config import Settings
+from intake.db import UnitOfWork
+from intake.documents.models import Document
+from intake.main import create_app
+from intake.staff.models import StaffRole
+from intake.staff.permissions import ALLOWED, Permission
+from tests.queues.support import run_worker, submitted_by_patient
+from tests.staff.support import PASSWORD, bearer, make_staff
+
+PUBLIC = "public"  # the same answer whoever calls: no caller's token changes it
+PATIENT = "patient"  # the patient's own token; everyone else is a stranger (401)
+ANY_STAFF = "any_staff"  # any signed-in staff member; no patient data behind it
+PATIENT_OR_STAFF = "patient_or_staff"  # the patient, or staff who may read patient data
+
+CALLERS = ("anonymous", "patient", *(role.value for role in StaffRole))
+
+# (method, path) -> audience. Order matters only at the end: withdrawing and logging
+# out change what the later calls would see.
+TABLE: dict[tuple[str, str], str | Permission] = {
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    # Patients: starting is open; the rest needs the intake's own token.
+    ("POST", "/api/v1/intakes"): PUBLIC,
+    ("GET", "/api/v1/intakes/{intake_id}"): PATIENT,
+    ("PATCH", "/api/v1/intakes/{intake_id}"): PATIENT,
+    ("POST", "/api/v1/intakes/{intake_id}/submit"): PATIENT,
+    ("POST", "/api/v1/intakes/{intake_id}/documents"): PATIENT,
+    ("GET", "/api/v1/intakes/{intake_id}/documents"): PATIENT,
+    ("DELETE", "/api/v1/intakes/{intake_id}/documents/{document_id}"): PATIENT,
+    ("GET", "/api/v1/intakes/{intake_id}/checklist"): PATIENT_OR_STAFF,
+    ("POST", "/api/v1/auth/magic-links"): PUBLIC,
+    ("POST", "/api/v1/auth/magic-links/consume"): PUBLIC,
+    # Staff.
+    ("POST", "/api/v1/staff/token"): PUBLIC,
+    ("GET", "/api/v1/staff/me"): ANY_STAFF,
+    ("GET", "/api/v1/staff/users"): Permission.MANAGE_STAFF,
+    ("GET", "/fhir/Questionnaire/fbss-intake"): ANY_STAFF,
+    ("GET", "/fhir/QuestionnaireResponse/{intake_id}"): Permission.READ_PATIENT_DATA,
+    ("POST", "/api/v1/documents/{document_id}/review"): Permission.REVIEW_DOCUMENTS,
+    ("GET", "/api/v1/intakes/{intake_id}/emails"): Permission.READ_PATIENT_DATA,
+    ("GET", "/api/v1/emails"): Permission.READ_PATIENT_DATA,
+    ("GET", "/api/v1/email-templates"): Permission.PREVIEW_EMAILS,
+    ("GET", "/api/v1/email-templates/{template}/preview"): Permission.PREVIEW_EMAILS,
+    ("GET", "/api/v1/queues"): Permission.READ_PATIENT_DATA,
+    ("GET", "/api/v1/queues/{queue}"): Permission.READ_PATIENT_DATA,
+    ("POST", "/api/v1/queues/{queue}/claim"): Permission.WORK_QUEUE,
+    # Releasing an unclaimed item is a 409 for whoever may try; a non-holder needs ASSIGN.
+    ("POST", "/api/v1/intakes/{intake_id}/release"): Permission.READ_PATIENT_DATA,
+    ("POST", "/api/v1/intakes/{intake_id}/assign"): Permission.ASSIGN,
+    ("GET", "/api/v1/intakes/{intake_id}/routing"): Permission.READ_PATIENT_DATA,
+    ("POST", "/api/v1/intakes/{intake_id}/route-override"): Permission.OVERRIDE_ROUTE,
+    ("GET", "/api/v1/intakes/{intake_id}/findings"): Permission.READ_PATIENT_DATA,
+    ("POST", "/api/v1/intakes/{intake_id}/findings"): Permission.ENTER_FINDINGS,
+    ("GET", "/api/v1/audit-events"): Permission.READ_AUDIT_LOG,
+    # The patient's web pages and links: a browser session (cookie) or a signed link,
+    # never a bearer token, so every bearer caller gets the same page.
+    ("GET", "/"): PUBLIC,
+    ("POST", "/start"): PUBLIC,
+    ("GET", "/resume"): PUBLIC,
+    ("POST", "/resume"): PUBLIC,
+    ("GET", "/auth/magic"): PUBLIC,
+    ("POST", "/auth/magic"): PUBLIC,
+    ("GET", "/unsubscribe/{token}"): PUBLIC,
+    ("POST", "/unsubscribe/{token}"): PUBLIC,
+    ("POST", "/unsubscribe/{token}/resume"): PUBLIC,
+    **{
+        (method, f"/intake{step}"): PUBLIC
+        for step in ("/about", "/surgeries", "/symptoms", "/care", "/red-flags", "/documents")
+        for method in ("GET", "POST")
+    },
+    ("GET", "/intake"): PUBLIC,
+    ("GET", "/intake/review"): PUBLIC,
+    ("POST", "/intake/submit"): PUBLIC,
+    ("GET", "/intake/submitted"): PUBLIC,
+    # Last: they change the world for whatever comes after.
+    ("POST", "/api/v1/intakes/{intake_id}/withdraw"): PATIENT,
+    ("POST", "/api/v1/staff/logout"): ANY_STAFF,
+}
+
+
+@pytest.fixture(scope="module")
+def app() -> FastAPI:
+    return create_app()
+
+
+@dataclass(frozen=True)
+class World:
+    intake_id: str
+    document_id: str
+    clinician_id: str
+    tokens: dict[str, dict[str, str]]  # caller -> headers
+
+
+def _routes(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _routes(inner.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]
+            continue
+        path = prefix + getattr(route, "path", "")
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if method != "HEAD":
+                yield method, path
+
+
+def _world(client: TestClient, settings: Settings) -> World:
+    started = submitted_by_patient(client)
+    run_worker(started.id, settings)
+    with UnitOfWork() as uow:
+        stmt = select(Document.id).where(Document.intake_id == uuid.UUID(started.id))
+        document_id = uow.session.scalars(stmt).first()
+    tokens: dict[str, dict[str, str]] = {"anonymous": {}, "patient": started.auth}
+    users = {}
+    for role in StaffRole:
+        users[role] = make_staff(email=f"{role.value}@clinic.example", role=role)
+        tokens[role.value] = bearer(client, users[role].email)
+    return World(
+        intake_id=started.id,
+        document_id=str(document_id),
+        clinician_id=str(users[StaffRole.CLINICIAN].id),
+        tokens=tokens,
+    )
+
+
+def _request(world: World, method: str, path: str) -> dict[str, Any]:
+    """A well-formed request, so what answers is the access check, not validation."""
+    url = path.format(
+        intake_id=world.intake_id,
+        document_id=world.document_id,
+        queue="stale",  # empty: a claim there takes nothing from the other routes
+        template="intake_reminder",
+        token="not-a-token",
+    )
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/api/v1/staff/token"): {
+            "data": {"username": "coordinator@clinic.example", "password": PASSWORD}
+        },
+        ("POST", "/api/v1/documents/{document_id}/review"): {"json": {"status": "reviewed"}},
+        ("POST", "/api/v1/intakes/{intake_id}/assign"): {"json": {"staff_id": world.clinician_id}},
+        ("POST", "/api/v1/intakes/{intake_id}/route-override"): {
+            "json": {"route": "clinician_triage", "reason": "second opinion"}
+        },
+        ("POST", "/api/v1/intakes/{intake_id}/findings"): {
+            "json": {"type": "facet_pain", "level": "L4-L5"}
+        },
+        ("PATCH", "/api/v1/intakes/{intake_id}"): {"json": {"answers": {}}},
+        ("POST", "/api/v1/intakes"): {"json": {"patient": {}, "answers": {}}},
+    }
+    params = {"patient_id": str(uuid.uuid4())} if path == "/api/v1/audit-events" else {}
+    return {"method": method, "url": url, "params": params, **bodies.get((method, path), {})}
+
+
+def _expected(audience: str | Permission, caller: str) -> str:
+    if audience == PATIENT:
+        return "allowed" if caller == "patient" else "unauthenticated"
+    if audience == PATIENT_OR_STAFF:
+        if caller == "patient":
+            return "allowed"
+        audience = Permission.READ_PATIENT_DATA
+    if caller in ("anonymous", "patient"):
+        return "unauthenticated"
+    if audience == ANY_STAFF:
+        return "allowed"
+    assert isinstance(audience, Permission)
+    return "allowed" if StaffRole(caller) in ALLOWED[audience] else "forbidden"
+
+
+def _outcome(status: int) -> str:
+    assert status < 500, f"server error {status}"
+    return {401: "unauthenticated", 403: "forbidden"}.get(status, "allowed")
+
+
+def test_every_route_is_in_the_table(app: FastAPI) -> None:
+    routes = set(_routes(app.routes))
+    assert sorted(routes - set(TABLE)) == [], "routes nobody decided on"
+    assert sorted(set(TABLE) - routes) == [], "table rows for routes that are gone"
+
+
+def test_every_route_answers_every_caller_as_the_table_says(
+    client: TestClient, settings: Settings
+) -> None:
+    world = _world(client, settings)
+    wrong = []
+    for (method, path), audience in TABLE.items():
+        seen = {}
+        for caller in CALLERS:
+            response = client.request(
+                **_request(world, method, path),
+                headers=world.tokens[caller],
+                follow_redirects=False,
+            )
+            seen[caller] = response.status_code
+            if audience == PUBLIC:
+                continue
+            if _outcome(response.status_code) != _expected(audience, caller):
+                wrong.append(f"{method} {path} as {caller}: {response.status_code}")
+        if audience == PUBLIC and len(set(seen.values())) != 1:
+            wrong.append(f"{method} {path} answers callers differently: {seen}")
+    assert wrong == []
