@@ -102,7 +102,8 @@ def _test_the_rest(
     ct = make_dicom(modality="CT", study_date=last_month, study_description="CT L-SPINE")
     _upload(stack, started, "postop_imaging", ct)
     _upload(stack, started, "conservative_care_record")
-    wait_for(lambda: _intake(started.id).queue, what="the intake to be routed")
+    # It waited in `awaiting_information`; routing moves it to a consultation queue.
+    wait_for(lambda: _intake(started.id).status == "routed", what="the intake to be routed")
 
     intake = _intake(started.id)
     assert (intake.status, intake.checklist_missing) == ("routed", [])

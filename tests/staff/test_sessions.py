@@ -109,7 +109,7 @@ def test_the_staff_list_is_for_admins_only(client: TestClient) -> None:
     denials = audit_events("staff.access_denied")
     assert len(denials) == 2
     assert {d.actor_id for d in denials} <= {u["id"] for u in allowed.json()}
-    assert {(d.object_type, d.object_id) for d in denials} == {("endpoint", "list_users")}
+    assert {(d.object_type, d.object_id) for d in denials} == {("permission", "manage_staff")}
 
 
 def test_a_wrong_role_is_403_only_once_the_token_is_good(client: TestClient) -> None:
