@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from intake import health
 from intake.auth.pages import router as auth_pages
 from intake.auth.router import router as auth_router
+from intake.cases.router import router as cases_router
 from intake.checklist.router import router as checklist_router
+from intake.console.router import router as console_router
 from intake.documents.manage_router import router as document_management_router
 from intake.documents.router import router as documents_router
 from intake.errors import install_error_handlers
@@ -44,4 +46,6 @@ def create_app() -> FastAPI:
     app.include_router(web_router)
     app.include_router(auth_pages)
     app.include_router(reminder_pages)
+    app.include_router(cases_router)
+    app.include_router(console_router)
     return app

@@ -94,6 +94,7 @@ def banner(settings: Settings) -> str:
             f"{settings.clinic_name} intake is running",
             f"  API docs:            {base}/docs",
             f"  Patient start page:  {base}/",
+            f"  Staff console:       {base}/staff  (first: intake create-staff)",
             f"  Mailbox folder:      {settings.mailbox_path.resolve()}",
             f"  Database:            {settings.database_url}",
             "Press Ctrl-C to stop.",

@@ -97,6 +97,24 @@ TABLE: dict[tuple[str, str], str | Permission] = {
     ("GET", "/intake/review"): PUBLIC,
     ("POST", "/intake/submit"): PUBLIC,
     ("GET", "/intake/submitted"): PUBLIC,
+    # The whole case, for staff: audited reads.
+    ("GET", "/api/v1/intakes/{intake_id}/case"): Permission.READ_PATIENT_DATA,
+    ("GET", "/api/v1/intakes/{intake_id}/consult-packet"): Permission.READ_PATIENT_DATA,
+    # The console signs in with its own cookie, so a bearer token changes nothing here;
+    # tests/console checks each role's cookie against the same permissions.
+    ("GET", "/staff/login"): PUBLIC,
+    ("POST", "/staff/login"): PUBLIC,
+    ("GET", "/staff"): PUBLIC,
+    ("GET", "/staff/queues/{queue}"): PUBLIC,
+    ("POST", "/staff/queues/{queue}/claim"): PUBLIC,
+    ("GET", "/staff/intakes/{intake_id}"): PUBLIC,
+    ("POST", "/staff/intakes/{intake_id}/release"): PUBLIC,
+    ("POST", "/staff/intakes/{intake_id}/override"): PUBLIC,
+    ("POST", "/staff/intakes/{intake_id}/findings"): PUBLIC,
+    ("POST", "/staff/intakes/{intake_id}/documents/{document_id}/review"): PUBLIC,
+    ("GET", "/staff/intakes/{intake_id}/packet"): PUBLIC,
+    ("GET", "/staff/intakes/{intake_id}/packet.json"): PUBLIC,
+    ("POST", "/staff/logout"): PUBLIC,
     # Last: they change the world for whatever comes after.
     ("POST", "/api/v1/intakes/{intake_id}/withdraw"): PATIENT,
     ("POST", "/api/v1/staff/logout"): ANY_STAFF,

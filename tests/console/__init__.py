@@ -1,0 +1,1 @@
+"""Tests of the staff console, the case view and the consult packet."""
