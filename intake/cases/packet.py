@@ -7,7 +7,7 @@ from typing import Any
 
 from intake import questionnaire
 from intake.cases.schemas import CaseView
-from intake.cases.service import assemble, find_intake
+from intake.cases.service import assemble
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.errors import NotFound
@@ -15,6 +15,7 @@ from intake.fhir.packet import consult_packet
 from intake.fhir.questionnaire import NoFhirMapping, questionnaire_response_resource
 from intake.intakes.models import Intake, IntakeStatus
 from intake.staff.models import StaffUser
+from intake.staff.reads import read_intake
 
 PACKET_ACTION = "intake.packet"
 
@@ -23,7 +24,7 @@ def read_packet_case(
     uow: UnitOfWork, intake_id: uuid.UUID, *, staff: StaffUser, settings: Settings
 ) -> CaseView:
     """The case behind the printable packet; audited as intake.packet."""
-    intake = find_intake(uow, intake_id, staff=staff, action=PACKET_ACTION)
+    intake = read_intake(uow, intake_id, staff=staff, action=PACKET_ACTION)
     return assemble(uow, intake, settings=settings)
 
 
@@ -31,7 +32,7 @@ def read_packet_bundle(
     uow: UnitOfWork, intake_id: uuid.UUID, *, staff: StaffUser, settings: Settings
 ) -> dict[str, Any]:
     """The packet as a FHIR R4 document Bundle; audited as intake.packet."""
-    intake = find_intake(uow, intake_id, staff=staff, action=PACKET_ACTION)
+    intake = read_intake(uow, intake_id, staff=staff, action=PACKET_ACTION)
     case = assemble(uow, intake, settings=settings)
     return consult_packet(
         case,

@@ -10,8 +10,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from intake import audit
-from intake.audit import Actor, ActorType, AuditEvent
+from intake.audit import ActorType, AuditEvent
 from intake.cases import answers as read
 from intake.cases import repository
 from intake.cases.schemas import (
@@ -31,8 +30,6 @@ from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.documents import repository as documents
 from intake.documents.models import Document
-from intake.errors import NotFound
-from intake.intakes import repository as intakes
 from intake.intakes.models import Intake
 from intake.notifications import repository as outbox
 from intake.notifications.models import OutboxEmail
@@ -41,28 +38,16 @@ from intake.routing import service as routing
 from intake.routing.models import RoutingDecision
 from intake.routing.schemas import DecisionOut, FindingOut
 from intake.staff.models import StaffUser
-from intake.staff.permissions import Permission, authorize
+from intake.staff.reads import read_intake
 
 READ_ACTION = "intake.read"
-
-
-def find_intake(uow: UnitOfWork, intake_id: uuid.UUID, *, staff: StaffUser, action: str) -> Intake:
-    """The intake, once the caller may read patient data; the read is audited as `action`."""
-    authorize(uow, staff, Permission.READ_PATIENT_DATA)
-    intake = intakes.get(uow.session, intake_id)
-    if intake is None:
-        raise NotFound("No such intake")
-    audit.record(
-        uow, actor=Actor.staff(staff.id), action=action, object_type="intake", object_id=intake.id
-    )
-    return intake
 
 
 def read_case(
     uow: UnitOfWork, intake_id: uuid.UUID, *, staff: StaffUser, settings: Settings
 ) -> CaseView:
     """Everything about one intake, for a coordinator or clinician; audited as intake.read."""
-    intake = find_intake(uow, intake_id, staff=staff, action=READ_ACTION)
+    intake = read_intake(uow, intake_id, staff=staff, action=READ_ACTION)
     return assemble(uow, intake, settings=settings)
 
 

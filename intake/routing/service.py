@@ -34,6 +34,7 @@ from intake.routing.rules import RULESET_VERSION, Decision, decide
 from intake.routing.schemas import FindingOut
 from intake.staff.models import StaffUser
 from intake.staff.permissions import Permission, authorize
+from intake.staff.reads import read_intake
 
 ESCALATIONS: Final = frozenset({"escalate_emergency", "escalate_urgent"})
 # The queue each route puts an intake in.
@@ -310,27 +311,16 @@ def add_finding(
     return finding, decision
 
 
-def _read_intake(uow: UnitOfWork, intake_id: uuid.UUID, staff: StaffUser, action: str) -> Intake:
-    authorize(uow, staff, Permission.READ_PATIENT_DATA)
-    intake = intakes.get(uow.session, intake_id)
-    if intake is None:
-        raise NotFound("No such intake")
-    audit.record(
-        uow, actor=Actor.staff(staff.id), action=action, object_type="intake", object_id=intake.id
-    )
-    return intake
-
-
 def read_history(
     uow: UnitOfWork, intake_id: uuid.UUID, *, staff: StaffUser
 ) -> list[RoutingDecision]:
-    intake = _read_intake(uow, intake_id, staff, "routing.read")
+    intake = read_intake(uow, intake_id, staff=staff, action="routing.read")
     return history(uow, intake.id)
 
 
 def read_findings(uow: UnitOfWork, intake_id: uuid.UUID, *, staff: StaffUser) -> list[FindingOut]:
     """The patient's reported findings, then staff's entries oldest first."""
-    intake = _read_intake(uow, intake_id, staff, "finding.read")
+    intake = read_intake(uow, intake_id, staff=staff, action="finding.read")
     reported = [
         FindingOut(
             id=None,
