@@ -7,13 +7,13 @@ import smtplib
 import ssl
 import tempfile
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import formatdate
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from emails.render import RenderedEmail
+from emails.render import Attachment, RenderedEmail
 
 SMTP_TIMEOUT_SECONDS = 15
 
@@ -35,7 +35,8 @@ def build_message(
     message_id: str,
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    """A multipart/alternative message. The Message-ID is the caller's stable id."""
+    """A multipart/alternative message, inside multipart/mixed when there are attachments.
+    The Message-ID is the caller's stable id."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
@@ -46,7 +47,24 @@ def build_message(
         msg[name] = value
     msg.set_content(email.text)
     msg.add_alternative(email.html, subtype="html")
+    for attachment in email.attachments:
+        _attach(msg, attachment)
     return msg
+
+
+def _attach(msg: EmailMessage, attachment: Attachment) -> None:
+    # Parse the type with the email package's own header rules, so parameters such as a
+    # calendar's `method` reach the part: mail clients offer "add to calendar" from it.
+    header = Message()
+    header["Content-Type"] = attachment.content_type
+    params = dict((header.get_params() or [])[1:])  # [0] is the type itself
+    msg.add_attachment(
+        attachment.data,
+        maintype=header.get_content_maintype(),
+        subtype=header.get_content_subtype(),
+        filename=attachment.filename,
+        params=params,
+    )
 
 
 class Transport(Protocol):

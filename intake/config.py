@@ -117,6 +117,18 @@ class Settings(BaseSettings):
     # A claim nobody has touched for this long goes back to the queue at the next sweep.
     claim_idle_minutes: float = Field(default=60.0, gt=0)
 
+    # Scheduling. Where in-person consultations happen (emails and calendar files say it).
+    clinic_address: str = "1 Clinic Way, Suite 200"
+    # The earliest a slot may start, counted from now: the clinic needs time to prepare.
+    booking_min_notice_hours: float = Field(default=2.0, ge=0)
+    # POLICY: patients confirm, cancel or reschedule up to this long before the start;
+    # after that they call the clinic.
+    appointment_change_cutoff_hours: float = Field(default=24.0, ge=0)
+    # How long a patient has to pick one of the slots a coordinator offered.
+    slot_offer_ttl_hours: float = Field(default=72.0, gt=0)
+    # The widest window one slot search may cover.
+    slot_search_max_days: int = Field(default=62, gt=0, le=366)
+
     @field_validator("reminder_cadence_days")
     @classmethod
     def _increasing_cadence(cls, value: list[float]) -> list[float]:

@@ -45,6 +45,12 @@ class Conflict(IntakeError):
     status_code = 409
 
 
+class Gone(IntakeError):
+    """It existed, and is over: an expired offer, a closed link."""
+
+    status_code = 410
+
+
 class InvalidInput(IntakeError):
     """Every problem at once, by field path, in FastAPI's own error shape."""
 

@@ -14,11 +14,13 @@ from intake.documents.manage_router import router as document_management_router
 from intake.documents.router import router as documents_router
 from intake.errors import install_error_handlers
 from intake.fhir.router import router as fhir_router
+from intake.fhir.scheduling_router import router as fhir_scheduling_router
 from intake.intakes.router import router as intakes_router
 from intake.notifications.router import router as emails_router
 from intake.queues.router import router as queues_router
 from intake.reminders.pages import router as reminder_pages
 from intake.routing.router import router as routing_router
+from intake.scheduling.router import router as scheduling_router
 from intake.staff.audit_router import router as audit_router
 from intake.staff.router import router as staff_router
 from intake.web.router import router as web_router
@@ -47,5 +49,7 @@ def create_app() -> FastAPI:
     app.include_router(auth_pages)
     app.include_router(reminder_pages)
     app.include_router(cases_router)
+    app.include_router(scheduling_router)
+    app.include_router(fhir_scheduling_router)
     app.include_router(console_router)
     return app

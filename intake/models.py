@@ -8,13 +8,25 @@ from intake.documents.models import Document
 from intake.intakes.models import Intake, Patient, PatientAccessToken
 from intake.notifications.models import OutboxEmail
 from intake.routing.models import ConfirmedFinding, RoutingDecision
+from intake.scheduling.models import (
+    Appointment,
+    AvailabilityException,
+    Clinician,
+    ConsultationType,
+    SlotOffer,
+    WeeklyHours,
+)
 from intake.staff.models import StaffToken, StaffUser
 
 __all__ = [
+    "Appointment",
     "AuditEvent",
+    "AvailabilityException",
     "Base",
     "ChecklistRecord",
+    "Clinician",
     "ConfirmedFinding",
+    "ConsultationType",
     "Document",
     "Intake",
     "MagicLink",
@@ -23,6 +35,8 @@ __all__ = [
     "PatientAccessToken",
     "RateLimitHit",
     "RoutingDecision",
+    "SlotOffer",
     "StaffToken",
     "StaffUser",
+    "WeeklyHours",
 ]

@@ -23,6 +23,7 @@ from intake.intakes import repository as intakes
 from intake.notifications import repository as outbox
 from intake.queues import service as queues
 from intake.reminders import service as reminders
+from intake.scheduling import reminders as appointment_reminders
 from intake.staff import repository as staff
 
 BATCH = 500
@@ -41,6 +42,7 @@ class SweepReport:
     emails: int
     released: int
     claims_released: int
+    appointment_reminders: int
     reminders: reminders.ReminderSweep
 
 
@@ -67,6 +69,9 @@ def sweep(
             uow.session, today=clinic_today(settings, now), limit=BATCH
         )
         claims_released = queues.release_idle_claims(uow, settings=settings, now=now)
+        appointment_reminders_queued = appointment_reminders.send_due(
+            uow, settings=settings, now=now, limit=BATCH
+        )
         emails_due = outbox.count_due(uow.session, now)
         for intake_id in intake_ids:
             uow.jobs.enqueue(tasknames.EVALUATE_CHECKLIST, str(intake_id))
@@ -80,5 +85,6 @@ def sweep(
         emails=emails_due,
         released=released,
         claims_released=claims_released,
+        appointment_reminders=appointment_reminders_queued,
         reminders=due_reminders,
     )

@@ -18,13 +18,14 @@ import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi.testclient import TestClient
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import make_url
 
 from intake.config import Settings, get_settings
 from intake.db import create_db_engine
 from intake.main import create_app
 from intake.models import Base
+from intake.scheduling.models import DEFAULT_CONSULTATION_TYPES, ConsultationType
 from tests.audit_support import AUDIT_TABLE, empty_audit_table
 from tests.questionnaire.fixtures import COMPLETE_ANSWERS
 from tests.support import free_port, migrate, parse_email, reset_caches, unavailable
@@ -198,6 +199,14 @@ def wipe_database(database_url: str) -> None:
                     empty_audit_table(conn)  # its triggers refuse DELETE
                 else:
                     conn.execute(delete(table))
+            # Reference data the migration seeds: every test starts with it as shipped.
+            conn.execute(
+                insert(ConsultationType),
+                [
+                    {"code": code, "name": name, "duration_minutes": minutes, "modality": modality}
+                    for code, name, minutes, modality in DEFAULT_CONSULTATION_TYPES
+                ],
+            )
     finally:
         engine.dispose()
 
@@ -213,6 +222,17 @@ def settings(
     env = service_env(database_url=database_url, smtp_url=smtp.url, var_dir=tmp_path)
     yield apply_env(monkeypatch, env)
     wipe_database(database_url)
+    reset_caches()
+
+
+@pytest.fixture
+def pg_settings(
+    postgresql_database: str, smtp: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """Settings on PostgreSQL alone, for races only a multi-writer database can have."""
+    env = service_env(database_url=postgresql_database, smtp_url=smtp.url, var_dir=tmp_path)
+    yield apply_env(monkeypatch, env)
+    wipe_database(postgresql_database)
     reset_caches()
 
 

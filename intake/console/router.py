@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from intake.console import auth_pages, intake_pages, packet_pages, queue_pages
+from intake.console import (
+    auth_pages,
+    booking_pages,
+    calendar_pages,
+    intake_pages,
+    packet_pages,
+    queue_pages,
+)
 
 PREFIX = "/staff"
 
 router = APIRouter(include_in_schema=False)
-for pages in (auth_pages, queue_pages, intake_pages, packet_pages):
+for pages in (auth_pages, queue_pages, intake_pages, packet_pages, calendar_pages, booking_pages):
     router.include_router(pages.router, prefix=PREFIX)

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
@@ -38,7 +39,11 @@ RUN_BUDGET = timedelta(seconds=60)
 
 def clinic_contact(settings: Settings) -> ClinicContact:
     """The clinic as every email introduces it."""
-    return ClinicContact(name=settings.clinic_name, phone=settings.clinic_phone)
+    return ClinicContact(
+        name=settings.clinic_name,
+        phone=settings.clinic_phone,
+        email=parseaddr(settings.mail_from)[1],  # the calendar invite's organizer
+    )
 
 
 def quiet_hours(settings: Settings) -> QuietHours:

@@ -32,6 +32,7 @@ from intake.routing import evidence as gathered
 from intake.routing.models import ConfirmedFinding, DecisionKind, RoutingDecision
 from intake.routing.rules import RULESET_VERSION, Decision, decide
 from intake.routing.schemas import FindingOut
+from intake.scheduling import repository as appointments
 from intake.staff.models import StaffUser
 from intake.staff.permissions import Permission, authorize
 from intake.staff.reads import read_intake
@@ -162,7 +163,11 @@ def _apply(
         IntakeStatus.DEFERRED if record.route == "defer_recovery" else IntakeStatus.ROUTED
     )
     reminders.stop(uow, intake, why="the intake is routed")
-    placement.place(intake, record.queue, now=now)
+    booked = appointments.active_appointment(uow.session, intake.id)
+    if booked is None or booked.consultation_type.value != record.queue:
+        # A booked intake stays off the queues while its booking still fits the route; a
+        # new route (or an escalation) brings it back for a coordinator to act on.
+        placement.place(intake, record.queue, now=now)
     if record.route in ESCALATIONS and not intake.red_flag_tier:
         # A red-flag answer alerted staff when it was given; a finding (infection,
         # tumour, fracture) escalates here, and staff hear of it the same way.

@@ -20,6 +20,7 @@ from intake.errors import InvalidInput, problem
 from intake.intakes.models import Intake
 from intake.notifications.models import OutboxEmail
 from intake.routing.models import ConfirmedFinding
+from intake.scheduling.models import Appointment, SlotOffer
 from intake.staff.models import StaffUser
 from intake.staff.permissions import Permission, authorize
 
@@ -56,6 +57,8 @@ def _about_patient(uow: UnitOfWork, patient_id: uuid.UUID) -> ColumnElement[bool
         "document": _ids(uow, Document.id, Document.intake_id, intake_ids),
         "finding": _ids(uow, ConfirmedFinding.id, ConfirmedFinding.intake_id, intake_ids),
         "outbox": _ids(uow, OutboxEmail.id, OutboxEmail.intake_id, intake_ids),
+        "appointment": _ids(uow, Appointment.id, Appointment.intake_id, intake_ids),
+        "offer": _ids(uow, SlotOffer.id, SlotOffer.intake_id, intake_ids),
     }
     terms = [
         and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(ids))

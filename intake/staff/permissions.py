@@ -27,6 +27,8 @@ class Permission(enum.StrEnum):
     PREVIEW_EMAILS = "preview_emails"  # templates with sample data: no patient data
     READ_AUDIT_LOG = "read_audit_log"
     MANAGE_STAFF = "manage_staff"
+    MANAGE_SCHEDULE = "manage_schedule"  # clinicians, their hours, consultation types
+    BOOK_APPOINTMENTS = "book_appointments"  # book, offer, change and close appointments
 
 
 _COORDINATOR = StaffRole.COORDINATOR
@@ -46,6 +48,8 @@ ALLOWED: Mapping[Permission, frozenset[StaffRole]] = MappingProxyType(
         Permission.PREVIEW_EMAILS: frozenset({_COORDINATOR, _CLINICIAN, _ADMIN}),
         Permission.READ_AUDIT_LOG: frozenset({_ADMIN}),
         Permission.MANAGE_STAFF: frozenset({_ADMIN}),
+        Permission.MANAGE_SCHEDULE: frozenset({_COORDINATOR, _ADMIN}),
+        Permission.BOOK_APPOINTMENTS: frozenset({_COORDINATOR, _CLINICIAN}),
     }
 )
 

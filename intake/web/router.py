@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from intake.deps import SettingsDep, UowDep, set_patient_cookie
 from intake.intakes import service
 from intake.intakes.schemas import PatientIn
-from intake.web import document_pages, form_pages, review_pages
+from intake.web import appointment_pages, document_pages, form_pages, review_pages
 from intake.web.templating import templates
 
 __all__ = ["router", "templates"]
@@ -23,6 +23,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(form_pages.router)
 router.include_router(document_pages.router)
 router.include_router(review_pages.router)
+router.include_router(appointment_pages.router)
 
 
 @router.get("/", response_class=HTMLResponse)

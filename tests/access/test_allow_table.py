@@ -33,11 +33,19 @@ PATIENT = "patient"  # the patient's own token; everyone else is a stranger (401
 ANY_STAFF = "any_staff"  # any signed-in staff member; no patient data behind it
 PATIENT_OR_STAFF = "patient_or_staff"  # the patient, or staff who may read patient data
 
+
+@dataclass(frozen=True)
+class PatientOr:
+    """The patient's own token, or staff holding `permission`."""
+
+    permission: Permission
+
+
 CALLERS = ("anonymous", "patient", *(role.value for role in StaffRole))
 
 # (method, path) -> audience. Order matters only at the end: withdrawing and logging
 # out change what the later calls would see.
-TABLE: dict[tuple[str, str], str | Permission] = {
+TABLE: dict[tuple[str, str], str | Permission | PatientOr] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
@@ -115,6 +123,58 @@ TABLE: dict[tuple[str, str], str | Permission] = {
     ("GET", "/staff/intakes/{intake_id}/packet"): PUBLIC,
     ("GET", "/staff/intakes/{intake_id}/packet.json"): PUBLIC,
     ("POST", "/staff/logout"): PUBLIC,
+    # Scheduling: hours and types are run by coordinators and admins; slots hold no
+    # patient data; booking and changing appointments is clinical work.
+    ("GET", "/api/v1/consultation-types"): ANY_STAFF,
+    ("PUT", "/api/v1/consultation-types/{code}"): Permission.MANAGE_SCHEDULE,
+    ("GET", "/api/v1/clinicians"): ANY_STAFF,
+    ("POST", "/api/v1/clinicians"): Permission.MANAGE_SCHEDULE,
+    ("GET", "/api/v1/clinicians/{clinician_id}"): ANY_STAFF,
+    ("PATCH", "/api/v1/clinicians/{clinician_id}"): Permission.MANAGE_SCHEDULE,
+    ("PUT", "/api/v1/clinicians/{clinician_id}/availability"): Permission.MANAGE_SCHEDULE,
+    ("POST", "/api/v1/clinicians/{clinician_id}/exceptions"): Permission.MANAGE_SCHEDULE,
+    (
+        "DELETE",
+        "/api/v1/clinicians/{clinician_id}/exceptions/{exception_id}",
+    ): Permission.MANAGE_SCHEDULE,
+    ("GET", "/api/v1/slots"): ANY_STAFF,
+    ("POST", "/api/v1/appointments"): Permission.BOOK_APPOINTMENTS,
+    ("GET", "/api/v1/appointments"): Permission.READ_PATIENT_DATA,
+    ("GET", "/api/v1/me/appointments"): PATIENT,
+    ("GET", "/api/v1/appointments/{appointment_id}"): PATIENT_OR_STAFF,
+    ("GET", "/api/v1/appointments/{appointment_id}/alternatives"): PATIENT_OR_STAFF,
+    ("POST", "/api/v1/appointments/{appointment_id}/confirm"): PatientOr(
+        Permission.BOOK_APPOINTMENTS
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/cancel"): PatientOr(
+        Permission.BOOK_APPOINTMENTS
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): PatientOr(
+        Permission.BOOK_APPOINTMENTS
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/close"): Permission.BOOK_APPOINTMENTS,
+    ("POST", "/api/v1/intakes/{intake_id}/offers"): Permission.BOOK_APPOINTMENTS,
+    ("POST", "/api/v1/offers/{token}/pick"): PUBLIC,
+    ("GET", "/fhir/Schedule"): ANY_STAFF,
+    ("GET", "/fhir/Slot"): ANY_STAFF,
+    ("GET", "/fhir/Appointment/{appointment_id}"): Permission.READ_PATIENT_DATA,
+    # The calendar, booking pages and the patient's appointment pages: console cookie,
+    # patient cookie or a signed link, so a bearer token changes nothing.
+    ("GET", "/staff/calendar"): PUBLIC,
+    ("POST", "/staff/calendar/cancel"): PUBLIC,
+    ("POST", "/staff/calendar/close"): PUBLIC,
+    ("GET", "/staff/intakes/{intake_id}/book"): PUBLIC,
+    ("POST", "/staff/intakes/{intake_id}/book"): PUBLIC,
+    ("POST", "/staff/intakes/{intake_id}/offer"): PUBLIC,
+    ("GET", "/intake/appointment"): PUBLIC,
+    ("GET", "/appointment/{token}"): PUBLIC,
+    ("GET", "/appointment/offer/{token}"): PUBLIC,
+    ("POST", "/appointment/offer/{token}"): PUBLIC,
+    **{
+        ("POST", f"{base}/{change}"): PUBLIC
+        for base in ("/intake/appointment", "/appointment/{token}")
+        for change in ("confirm", "cancel", "reschedule")
+    },
     # Last: they change the world for whatever comes after.
     ("POST", "/api/v1/intakes/{intake_id}/withdraw"): PATIENT,
     ("POST", "/api/v1/staff/logout"): ANY_STAFF,
@@ -172,6 +232,10 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
         document_id=world.document_id,
         queue="stale",  # empty: a claim there takes nothing from the other routes
         template="intake_reminder",
+        appointment_id=uuid.uuid4(),  # none: a permitted caller gets a 404, others 401/403
+        clinician_id=uuid.uuid4(),
+        exception_id=uuid.uuid4(),
+        code="clinician_triage",
         token="not-a-token",
     )
     bodies: dict[tuple[str, str], dict[str, Any]] = {
@@ -187,13 +251,59 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
             "json": {"type": "facet_pain", "level": "L4-L5"}
         },
         ("PATCH", "/api/v1/intakes/{intake_id}"): {"json": {"answers": {}}},
+        ("PUT", "/api/v1/consultation-types/{code}"): {
+            "json": {"name": "Clinician review", "duration_minutes": 30, "modality": "video"}
+        },
+        ("POST", "/api/v1/clinicians"): {
+            "json": {"display_name": "Dr Table", "offers": ["clinician_triage"]}
+        },
+        ("PATCH", "/api/v1/clinicians/{clinician_id}"): {"json": {"active": True}},
+        ("PUT", "/api/v1/clinicians/{clinician_id}/availability"): {"json": {"weekly": []}},
+        ("POST", "/api/v1/clinicians/{clinician_id}/exceptions"): {
+            "json": {
+                "kind": "unavailable",
+                "starts_at": "2030-01-01T09:00:00Z",
+                "ends_at": "2030-01-01T17:00:00Z",
+            }
+        },
+        ("GET", "/api/v1/slots"): {
+            "params": {
+                "consultation_type": "regenerative",
+                "start": "2030-01-01",
+                "end": "2030-01-02",
+            }
+        },
+        ("GET", "/fhir/Slot"): {
+            "params": {
+                "consultation_type": "regenerative",
+                "start": "2030-01-01",
+                "end": "2030-01-02",
+            }
+        },
+        ("GET", "/api/v1/appointments"): {"params": {"start": "2030-01-01", "end": "2030-01-02"}},
+        ("GET", "/api/v1/appointments/{appointment_id}/alternatives"): {
+            "params": {"start": "2030-01-01", "end": "2030-01-02"}
+        },
+        ("POST", "/api/v1/appointments"): {
+            "json": {"intake_id": world.intake_id, "slot_id": "not-a-slot"}
+        },
+        ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): {
+            "json": {"slot_id": "not-a-slot"}
+        },
+        ("POST", "/api/v1/appointments/{appointment_id}/close"): {"json": {"outcome": "completed"}},
+        ("POST", "/api/v1/intakes/{intake_id}/offers"): {"json": {"slot_ids": ["not-a-slot"]}},
+        ("POST", "/api/v1/offers/{token}/pick"): {"json": {"slot_id": "not-a-slot"}},
         ("POST", "/api/v1/intakes"): {"json": {"patient": {}, "answers": {}}},
     }
     params = {"patient_id": str(uuid.uuid4())} if path == "/api/v1/audit-events" else {}
     return {"method": method, "url": url, "params": params, **bodies.get((method, path), {})}
 
 
-def _expected(audience: str | Permission, caller: str) -> str:
+def _expected(audience: str | Permission | PatientOr, caller: str) -> str:
+    if isinstance(audience, PatientOr):
+        if caller == "patient":
+            return "allowed"
+        audience = audience.permission
     if audience == PATIENT:
         return "allowed" if caller == "patient" else "unauthenticated"
     if audience == PATIENT_OR_STAFF:

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,23 +19,11 @@ from intake.db import UnitOfWork
 from intake.queues import placement
 from intake.queues.service import claim_next
 from intake.staff.models import StaffRole, StaffUser
-from tests.conftest import SmtpSink, apply_env, service_env, wipe_database
 from tests.queues.support import seed
 from tests.staff.support import make_staff
-from tests.support import reset_caches
 
 COORDINATORS = 20
 ITEMS = 200
-
-
-@pytest.fixture
-def pg_settings(
-    postgresql_database: str, smtp: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Settings]:
-    env = service_env(database_url=postgresql_database, smtp_url=smtp.url, var_dir=tmp_path)
-    yield apply_env(monkeypatch, env)
-    wipe_database(postgresql_database)
-    reset_caches()
 
 
 def _claim_until_empty(

@@ -104,7 +104,10 @@ def test_the_sqlite_trigger_copy_matches_the_migration(tmp_path: Path) -> None:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+                text(
+                    "SELECT name, sql FROM sqlite_master"
+                    " WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+                )
             ).all()
     finally:
         engine.dispose()

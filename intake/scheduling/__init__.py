@@ -1,0 +1,1 @@
+"""Consultation scheduling: clinicians, their hours, slots, appointments and offers."""
