@@ -54,9 +54,14 @@ class UtcDateTime(TypeDecorator[datetime]):
         value: datetime | None,
         dialect: Dialect,  # noqa: ARG002
     ) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None or value.tzinfo is UTC:
+            return value
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        # PostgreSQL answers in the session's zone (ZoneInfo('Etc/UTC') at best). Same
+        # instant, but comparisons across two tzinfo objects are several times slower,
+        # and a server set to another zone would leak it into every value.
+        return value.astimezone(UTC)
 
 
 def str_enum(enum_class: type[enum.StrEnum], length: int = 32) -> Enum:

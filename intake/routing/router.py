@@ -27,6 +27,8 @@ def routing_history(intake_id: uuid.UUID, staff: StaffDep, uow: UowDep) -> list[
         return [DecisionOut.of(d) for d in service.read_history(uow, intake_id, staff=staff)]
 
 
+# `/route` is the path DESIGN.md names; `/route-override` says what it does. Both stay.
+@router.post("/{intake_id}/route", status_code=status.HTTP_201_CREATED)
 @router.post("/{intake_id}/route-override", status_code=status.HTTP_201_CREATED)
 def override_route(
     intake_id: uuid.UUID, body: OverrideIn, staff: StaffDep, uow: UowDep, settings: SettingsDep

@@ -45,9 +45,12 @@ def weekly_blocks(
     session: Session, clinician_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[WeeklyBlock]]:
     found: dict[uuid.UUID, list[WeeklyBlock]] = defaultdict(list)
-    stmt = select(WeeklyHours).where(WeeklyHours.clinician_id.in_(clinician_ids))
-    for row in session.scalars(stmt):
-        found[row.clinician_id].append(WeeklyBlock(row.weekday, row.starts, row.ends))
+    # Columns, not ORM objects: a search reads every clinician's week.
+    stmt = select(
+        WeeklyHours.clinician_id, WeeklyHours.weekday, WeeklyHours.starts, WeeklyHours.ends
+    ).where(WeeklyHours.clinician_id.in_(clinician_ids))
+    for clinician_id, weekday, starts, ends in session.execute(stmt):
+        found[clinician_id].append(WeeklyBlock(weekday, starts, ends))
     return found
 
 
@@ -55,13 +58,18 @@ def exceptions_in(
     session: Session, clinician_ids: Sequence[uuid.UUID], window: Span
 ) -> dict[uuid.UUID, dict[ExceptionKind, list[Span]]]:
     found: dict[uuid.UUID, dict[ExceptionKind, list[Span]]] = defaultdict(lambda: defaultdict(list))
-    stmt = select(AvailabilityException).where(
+    stmt = select(
+        AvailabilityException.clinician_id,
+        AvailabilityException.kind,
+        AvailabilityException.starts_at,
+        AvailabilityException.ends_at,
+    ).where(
         AvailabilityException.clinician_id.in_(clinician_ids),
         AvailabilityException.starts_at < window.end,
         AvailabilityException.ends_at > window.start,
     )
-    for row in session.scalars(stmt):
-        found[row.clinician_id][row.kind].append(Span(row.starts_at, row.ends_at))
+    for clinician_id, kind, starts_at, ends_at in session.execute(stmt):
+        found[clinician_id][kind].append(Span(starts_at, ends_at))
     return found
 
 

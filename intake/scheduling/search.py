@@ -12,7 +12,15 @@ from intake.config import Settings
 from intake.errors import Conflict, InvalidInput, NotFound, problem
 from intake.scheduling import repository
 from intake.scheduling.models import ConsultationKind, ExceptionKind
-from intake.scheduling.slots import BadSlotId, Slot, Span, free_slots, parse_slot_id
+from intake.scheduling.slots import (
+    BadSlotId,
+    Slot,
+    Span,
+    WeeklyBlock,
+    free_slots,
+    parse_slot_id,
+    weekly_candidates,
+)
 
 
 def check_window(window: Span, settings: Settings) -> None:
@@ -53,21 +61,28 @@ def find_slots(
     busy = repository.busy_in(session, ids, window)
     tz = ZoneInfo(settings.clinic_timezone)
     not_before = now + timedelta(hours=settings.booking_min_notice_hours)
+    duration = timedelta(minutes=consultation.duration_minutes)
+    by_pattern: dict[frozenset[WeeklyBlock], list[Span]] = {}
     found: list[Slot] = []
     for clinician in clinicians:
         theirs = exceptions.get(clinician.id, {})
+        pattern = frozenset(blocks.get(clinician.id, []))
+        if pattern not in by_pattern:
+            by_pattern[pattern] = weekly_candidates(list(pattern), tz, duration, window)
         found += free_slots(
             clinician_id=clinician.id,
             kind=kind,
-            blocks=blocks.get(clinician.id, []),
+            blocks=list(pattern),
             extras=theirs.get(ExceptionKind.EXTRA, []),
             blocked=[*theirs.get(ExceptionKind.UNAVAILABLE, []), *busy.get(clinician.id, [])],
             tz=tz,
-            duration=timedelta(minutes=consultation.duration_minutes),
+            duration=duration,
             window=window,
             not_before=not_before,
+            weekly=by_pattern[pattern],
         )
-    return sorted(found)
+    # The same order as sorting the slots, without comparing UUID objects on ties.
+    return sorted(found, key=lambda slot: (slot.starts_at, slot.clinician_id.int))
 
 
 def free_slot(session: Session, settings: Settings, value: str, *, now: datetime) -> Slot:

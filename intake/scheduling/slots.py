@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -75,8 +76,24 @@ def parse_slot_id(value: str) -> tuple[uuid.UUID, ConsultationKind, datetime]:
     return clinician_id, kind, starts_at
 
 
+@lru_cache(maxsize=4096)
+def _steady_offset(day: date, tz: ZoneInfo) -> timedelta | None:
+    """The day's UTC offset when it holds from midnight to midnight, else None.
+
+    All but a couple of days a year have no clock change, and on those a wall time names
+    exactly one instant; slot search turns thousands of wall times into instants, so the
+    quick answer matters (bench/booking.py).
+    """
+    opens = datetime.combine(day, time(), tzinfo=tz).utcoffset()
+    closes = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).utcoffset()
+    return opens if opens == closes else None
+
+
 def instants(day: date, wall: time, tz: ZoneInfo) -> list[datetime]:
     """The UTC instants a local wall time names on `day`: none, one, or two."""
+    offset = _steady_offset(day, tz)
+    if offset is not None:
+        return [datetime.combine(day, wall, tzinfo=UTC) - offset]
     found: list[datetime] = []
     for fold in (0, 1):
         local = datetime.combine(day, wall, tzinfo=tz).replace(fold=fold)
@@ -197,10 +214,16 @@ def free_slots(
     duration: timedelta,
     window: Span,
     not_before: datetime,
+    weekly: Sequence[Span] | None = None,
 ) -> list[Slot]:
-    """One clinician's free slots of one consultation type in `window`, oldest first."""
-    candidates = weekly_candidates(blocks, tz, duration, window)
-    candidates += extra_candidates(extras, duration)
+    """One clinician's free slots of one consultation type in `window`, oldest first.
+
+    `weekly` is `weekly_candidates(blocks, ...)` when the caller already has it: many
+    clinicians share the same hours, and a search computes each pattern once.
+    """
+    if weekly is None:
+        weekly = weekly_candidates(blocks, tz, duration, window)
+    candidates = [*weekly, *extra_candidates(extras, duration)]
     return [
         Slot(span.start, clinician_id, kind, span.end)
         for span in free_spans(candidates, blocked, window, not_before)

@@ -16,7 +16,7 @@ from intake import audit
 from intake.audit import Actor, AuditEvent
 from intake.db import UnitOfWork
 from intake.documents.models import Document
-from intake.errors import InvalidInput, problem
+from intake.errors import InvalidInput, NotFound, problem
 from intake.intakes.models import Intake
 from intake.notifications.models import OutboxEmail
 from intake.routing.models import ConfirmedFinding
@@ -81,6 +81,17 @@ def _position(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise InvalidInput(
             [problem(["query", "cursor"], "Not a cursor this API gave out")]
         ) from None
+
+
+def query_intake(
+    uow: UnitOfWork, intake_id: uuid.UUID, *, staff: StaffUser, cursor: str | None, limit: int
+) -> AuditPage:
+    """The audit trail of the patient an intake belongs to (DESIGN.md's per-intake path)."""
+    authorize(uow, staff, Permission.READ_AUDIT_LOG)
+    patient_id = uow.session.scalar(select(Intake.patient_id).where(Intake.id == intake_id))
+    if patient_id is None:
+        raise NotFound("No such intake")
+    return query(uow, staff=staff, patient_id=patient_id, actor_id=None, cursor=cursor, limit=limit)
 
 
 def query(

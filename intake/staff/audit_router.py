@@ -33,6 +33,28 @@ class AuditEventPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for older events")
 
 
+def _page(page: audit_log.AuditPage) -> AuditEventPage:
+    return AuditEventPage(
+        events=[AuditEventOut.model_validate(e) for e in page.events],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/intakes/{intake_id}/audit")
+def intake_audit_events(
+    intake_id: uuid.UUID,
+    staff: StaffDep,
+    uow: UowDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=audit_log.MAX_PAGE)] = 50,
+) -> AuditEventPage:
+    """Everything the audit log holds about this intake's patient, newest first."""
+    with uow:
+        return _page(
+            audit_log.query_intake(uow, intake_id, staff=staff, cursor=cursor, limit=limit)
+        )
+
+
 @router.get("/audit-events")
 def audit_events(
     staff: StaffDep,
@@ -47,7 +69,4 @@ def audit_events(
         page = audit_log.query(
             uow, staff=staff, patient_id=patient_id, actor_id=actor_id, cursor=cursor, limit=limit
         )
-        return AuditEventPage(
-            events=[AuditEventOut.model_validate(e) for e in page.events],
-            next_cursor=page.next_cursor,
-        )
+        return _page(page)

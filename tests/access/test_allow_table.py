@@ -156,6 +156,8 @@ TABLE: dict[tuple[str, str], str | Permission | PatientOr] = {
     ("POST", "/api/v1/intakes/{intake_id}/offers"): Permission.BOOK_APPOINTMENTS,
     ("POST", "/api/v1/offers/{token}/pick"): PUBLIC,
     ("GET", "/fhir/Schedule"): ANY_STAFF,
+    ("GET", "/api/v1/intakes/{intake_id}/audit"): Permission.READ_AUDIT_LOG,
+    ("POST", "/api/v1/intakes/{intake_id}/route"): Permission.OVERRIDE_ROUTE,
     ("GET", "/fhir/Slot"): ANY_STAFF,
     ("GET", "/fhir/Appointment/{appointment_id}"): Permission.READ_PATIENT_DATA,
     # The calendar, booking pages and the patient's appointment pages: console cookie,
@@ -244,6 +246,9 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
         },
         ("POST", "/api/v1/documents/{document_id}/review"): {"json": {"status": "reviewed"}},
         ("POST", "/api/v1/intakes/{intake_id}/assign"): {"json": {"staff_id": world.clinician_id}},
+        ("POST", "/api/v1/intakes/{intake_id}/route"): {
+            "json": {"route": "clinician_triage", "reason": "second opinion"}
+        },
         ("POST", "/api/v1/intakes/{intake_id}/route-override"): {
             "json": {"route": "clinician_triage", "reason": "second opinion"}
         },

@@ -11,6 +11,7 @@ from intake.db import UnitOfWork
 from intake.intakes.models import Intake
 from intake.staff.models import StaffRole
 from tests.queues.support import routed
+from tests.scheduling.support import Clinic
 from tests.staff.support import bearer, make_staff
 
 
@@ -64,3 +65,25 @@ def test_only_admins_search_and_a_search_needs_a_subject(
 
     assert refused.status_code == 403
     assert vague.status_code == 422
+
+
+def test_an_intakes_audit_trail_includes_its_appointment(
+    client: TestClient, settings: Settings
+) -> None:
+    clinic = Clinic(client)
+    clinic.clinician()
+    intake_id = routed(client, settings)
+    other = routed(client, settings)
+    booked = clinic.booked(intake_id, clinic.slots()[0]["id"])
+    clinic.booked(other, clinic.slots()[0]["id"])
+    admin = bearer(client, make_staff(email="root@clinic.example", role=StaffRole.ADMIN).email)
+
+    trail = client.get(f"/api/v1/intakes/{intake_id}/audit", headers=admin)
+    missing = client.get(f"/api/v1/intakes/{uuid.uuid4()}/audit", headers=admin)
+
+    assert trail.status_code == 200, trail.text
+    objects = [(e["action"], e["object_id"]) for e in trail.json()["events"]]
+    assert ("appointment.book", booked["id"]) in objects
+    assert all(e["object_id"] != other for e in trail.json()["events"])
+    assert [a for a, _ in objects].count("appointment.book") == 1
+    assert missing.status_code == 404

@@ -168,3 +168,25 @@ def test_slot_ids_round_trip_and_refuse_anything_else() -> None:
     ):
         with pytest.raises(BadSlotId):
             parse_slot_id(bad)
+
+
+def _careful_instants(day: date, wall: time, tz: ZoneInfo) -> list[datetime]:
+    """The definition, by brute force: both folds, kept when they survive a round trip."""
+    found = []
+    for fold in (0, 1):
+        local = datetime.combine(day, wall, tzinfo=tz).replace(fold=fold)
+        back = local.astimezone(UTC).astimezone(tz)
+        if back.replace(tzinfo=None) == local.replace(tzinfo=None, fold=0):
+            found.append(local.astimezone(UTC))
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Europe/London", "Australia/Lord_Howe"])
+def test_the_quick_path_for_ordinary_days_agrees_with_the_definition(zone: str) -> None:
+    tz = ZoneInfo(zone)  # Lord Howe moves its clocks by half an hour
+    day = date(2026, 1, 1)
+    while day < date(2028, 1, 1):
+        for minutes in range(0, 24 * 60, 30):
+            wall = time(minutes // 60, minutes % 60)
+            assert sorted(instants(day, wall, tz)) == _careful_instants(day, wall, tz), (day, wall)
+        day += timedelta(days=1)
