@@ -231,17 +231,18 @@ def reschedule(
     _require_active(appointment)
     _require_before_cutoff(appointment, caller, settings, now)
     slot = free_slot(uow.session, settings, slot_id, now=now)
+    problems = []
+    if slot.consultation_type != appointment.consultation_type:
+        problems.append(problem(["body", "slot_id"], "choose a slot of the same consultation type"))
     cutoff = timedelta(hours=settings.appointment_change_cutoff_hours)
     if caller.staff is None and slot.starts_at < now + cutoff:
         # Otherwise a patient could move into a time they could then no longer change.
         hours = f"{settings.appointment_change_cutoff_hours:g}"
-        raise InvalidInput(
-            [problem(["body", "slot_id"], f"choose a time at least {hours} hours from now")]
+        problems.append(
+            problem(["body", "slot_id"], f"choose a time at least {hours} hours from now")
         )
-    if slot.consultation_type != appointment.consultation_type:
-        raise InvalidInput(
-            [problem(["body", "slot_id"], "choose a slot of the same consultation type")]
-        )
+    if problems:
+        raise InvalidInput(problems)
     appointment.clinician_id = slot.clinician_id
     appointment.starts_at = slot.starts_at
     appointment.ends_at = slot.ends_at

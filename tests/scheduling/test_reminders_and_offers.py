@@ -14,6 +14,7 @@ from intake.notifications.models import OutboxEmail
 from intake.scheduling import links
 from intake.scheduling.models import SlotOffer
 from intake.sweep import sweep
+from tests.conftest import StartedIntake
 from tests.queues.support import run_worker, submitted_by_patient
 from tests.scheduling.support import AROUND_THE_CLOCK, Clinic, appointment, move_start
 from tests.staff.support import audit_events
@@ -25,11 +26,19 @@ def _emails(template: str) -> list[OutboxEmail]:
         return list(uow.session.scalars(stmt.order_by(OutboxEmail.created_at)))
 
 
-def _booked(client: TestClient, settings: Settings) -> tuple[Clinic, dict[str, str], str]:
+def _open_clinic_and_patient(
+    client: TestClient, settings: Settings
+) -> tuple[Clinic, StartedIntake]:
+    """A clinic open around the clock, and one patient routed to `regenerative`."""
     clinic = Clinic(client)
     clinic.clinician(weekly=AROUND_THE_CLOCK)
     started = submitted_by_patient(client)
     run_worker(started.id, settings)
+    return clinic, started
+
+
+def _booked(client: TestClient, settings: Settings) -> tuple[Clinic, dict[str, str], str]:
+    clinic, started = _open_clinic_and_patient(client, settings)
     booked = clinic.booked(started.id, clinic.slots()[0]["id"])
     return clinic, started.auth, str(booked["id"])
 
@@ -125,10 +134,7 @@ def _pick_token(offer_id: str, settings: Settings) -> str:
 def test_the_patient_picks_one_of_three_offered_slots(
     client: TestClient, settings: Settings
 ) -> None:
-    clinic = Clinic(client)
-    clinic.clinician(weekly=AROUND_THE_CLOCK)
-    started = submitted_by_patient(client)
-    run_worker(started.id, settings)
+    clinic, started = _open_clinic_and_patient(client, settings)
     three = [s["id"] for s in clinic.slots()[:3]]
 
     offered = client.post(
@@ -156,10 +162,7 @@ def test_the_patient_picks_one_of_three_offered_slots(
 def test_a_forged_or_altered_pick_link_opens_nothing(
     client: TestClient, settings: Settings
 ) -> None:
-    clinic = Clinic(client)
-    clinic.clinician(weekly=AROUND_THE_CLOCK)
-    started = submitted_by_patient(client)
-    run_worker(started.id, settings)
+    clinic, started = _open_clinic_and_patient(client, settings)
     slot = clinic.slots()[0]["id"]
     offered = client.post(
         f"/api/v1/intakes/{started.id}/offers", headers=clinic.staff, json={"slot_ids": [slot]}
@@ -209,10 +212,7 @@ def test_an_offer_of_a_taken_or_repeated_slot_is_refused_before_it_is_sent(
 def test_an_offer_closes_when_the_intake_is_booked_or_the_offer_expires(
     client: TestClient, settings: Settings
 ) -> None:
-    clinic = Clinic(client)
-    clinic.clinician(weekly=AROUND_THE_CLOCK)
-    started = submitted_by_patient(client)
-    run_worker(started.id, settings)
+    clinic, started = _open_clinic_and_patient(client, settings)
     slots = [s["id"] for s in clinic.slots()[:3]]
     offered = client.post(
         f"/api/v1/intakes/{started.id}/offers", headers=clinic.staff, json={"slot_ids": slots}
@@ -227,10 +227,7 @@ def test_an_offer_closes_when_the_intake_is_booked_or_the_offer_expires(
 
 
 def test_an_expired_offer_says_so(client: TestClient, settings: Settings) -> None:
-    clinic = Clinic(client)
-    clinic.clinician(weekly=AROUND_THE_CLOCK)
-    started = submitted_by_patient(client)
-    run_worker(started.id, settings)
+    clinic, started = _open_clinic_and_patient(client, settings)
     slot = clinic.slots()[0]["id"]
     offered = client.post(
         f"/api/v1/intakes/{started.id}/offers", headers=clinic.staff, json={"slot_ids": [slot]}
