@@ -59,12 +59,7 @@ def _clinician_out(uow: UnitOfWork, clinician: Clinician) -> ClinicianOut:
 def list_consultation_types(staff: StaffDep, uow: UowDep) -> list[ConsultationTypeOut]:  # noqa: ARG001
     with uow:
         return [
-            ConsultationTypeOut(
-                code=row.code,
-                name=row.name,
-                duration_minutes=row.duration_minutes,
-                modality=row.modality,
-            )
+            ConsultationTypeOut.model_validate(row)
             for row in repository.consultation_types(uow.session)
         ]
 
@@ -82,12 +77,7 @@ def set_consultation_type(
             duration_minutes=body.duration_minutes,
             modality=body.modality,
         )
-        return ConsultationTypeOut(
-            code=row.code,
-            name=row.name,
-            duration_minutes=row.duration_minutes,
-            modality=row.modality,
-        )
+        return ConsultationTypeOut.model_validate(row)
 
 
 @router.get("/clinicians")
@@ -115,13 +105,7 @@ def read_clinician(clinician_id: uuid.UUID, staff: StaffDep, uow: UowDep) -> Cli
         clinician = clinicians.get(uow, clinician_id)
         out = _clinician_out(uow, clinician)
         out.exceptions = [
-            ExceptionOut(
-                id=row.id,
-                kind=row.kind,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                note=row.note,
-            )
+            ExceptionOut.model_validate(row)
             for row in repository.upcoming_exceptions(uow.session, clinician.id, utcnow())
         ]
         return out
@@ -172,9 +156,7 @@ def add_exception(
             span=Span(body.starts_at, body.ends_at),
             note=body.note,
         )
-        return ExceptionOut(
-            id=row.id, kind=row.kind, starts_at=row.starts_at, ends_at=row.ends_at, note=row.note
-        )
+        return ExceptionOut.model_validate(row)
 
 
 @router.delete(

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from intake.scheduling.models import (
     Appointment,
@@ -28,6 +28,8 @@ class ConsultationTypeIn(BaseModel):
 
 
 class ConsultationTypeOut(ConsultationTypeIn):
+    model_config = ConfigDict(from_attributes=True)
+
     code: ConsultationKind
 
 
@@ -61,6 +63,8 @@ class ExceptionIn(BaseModel):
 
 
 class ExceptionOut(ExceptionIn):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
 
 
