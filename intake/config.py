@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
 
     database_url: str = ""
+    # PostgreSQL connections each process may hold (see create_db_engine).
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
     broker_url: str = ""
     # smtp://host:port (or smtps:// for implicit TLS). Empty means the file mailbox.
     smtp_url: str = ""

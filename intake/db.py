@@ -114,18 +114,27 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for `url`, with the SQLite settings the embedded default needs."""
+def create_db_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+    """An engine for `url`, with the SQLite settings the embedded default needs.
+
+    The pool is per process: every uvicorn worker and every Celery worker process holds
+    up to `pool_size + max_overflow` connections of its own.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 @lru_cache
 def get_engine() -> Engine:
-    return create_db_engine(get_settings().database_url)
+    settings = get_settings()
+    return create_db_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
 
 
 @lru_cache

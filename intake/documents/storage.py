@@ -55,12 +55,29 @@ class IncomingWriter(Protocol):
 
 
 class Storage(Protocol):
+    """Where kept blobs live. Uploads always arrive in a local temporary file (they are
+    hashed, sniffed and inspected there); only `keep` onwards differs per backend.
+
+    An object store (S3 and the like) is one more class with these methods: `keep`
+    uploads the temporary file under a new key and removes it, `open` streams it back,
+    `delete` removes it. tests/documents/test_storage_contract.py is the contract; add
+    the new class to its list of backends and it runs against it.
+    """
+
     def incoming(self) -> IncomingWriter: ...
     def receive(self, chunks: Iterable[bytes], *, max_bytes: int) -> ReceivedBlob: ...
-    def keep(self, blob: ReceivedBlob) -> str: ...
+    def keep(self, blob: ReceivedBlob) -> str:
+        """Store a finished blob under a new key that says nothing about its content."""
+        ...
+
     def discard(self, blob: ReceivedBlob) -> None: ...
-    def delete(self, key: str) -> None: ...
-    def path(self, key: str) -> Path: ...
+    def delete(self, key: str) -> None:
+        """Remove a kept blob; a key already gone is not an error."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """The kept blob for reading; FileNotFoundError when there is none."""
+        ...
 
 
 class IncomingFile:
@@ -139,7 +156,7 @@ class LocalStorage:
     def keep(self, blob: ReceivedBlob) -> str:
         name = uuid.uuid4().hex
         key = f"{name[:2]}/{name}"  # fan out so no directory grows huge
-        target = self.path(key)
+        target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(blob.temp_path, target)
         return key
@@ -148,7 +165,10 @@ class LocalStorage:
         blob.temp_path.unlink(missing_ok=True)
 
     def delete(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+        self._path(key).unlink(missing_ok=True)
 
-    def path(self, key: str) -> Path:
+    def open(self, key: str) -> BinaryIO:
+        return self._path(key).open("rb")
+
+    def _path(self, key: str) -> Path:
         return self.root / key

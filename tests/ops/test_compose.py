@@ -25,7 +25,16 @@ def services() -> dict[str, dict[str, Any]]:
 
 
 def test_the_stack_has_every_service(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "beat", "mailpit"}
+    assert set(services) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "proxy",
+        "api",
+        "worker",
+        "beat",
+        "mailpit",
+    }
 
 
 def test_services_run_the_same_commands_as_make_run(services: dict[str, dict[str, Any]]) -> None:
@@ -49,6 +58,41 @@ def test_api_and_worker_wait_for_healthy_dependencies(
         assert depends["postgres"]["condition"] == "service_healthy", name
         assert depends["redis"]["condition"] == "service_healthy", name
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
+
+
+def test_api_and_worker_replicas_can_be_added(services: dict[str, dict[str, Any]]) -> None:
+    """`--scale api=3 --scale worker=4` needs no fixed names and no host port per replica."""
+    for name in ("api", "worker"):
+        assert "container_name" not in services[name], name
+        assert "ports" not in services[name], name
+    assert services["api"]["expose"] == ["8000"]
+    assert services["proxy"]["ports"] == ["8000:8000"]
+
+
+def test_the_proxy_spreads_requests_over_every_api_replica(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    mount = services["proxy"]["volumes"][0]
+    source, target = mount.split(":")[:2]
+    assert target == "/etc/caddy/Caddyfile"
+    caddyfile = (ROOT / source).read_text()
+    # Re-resolved A records of the service name: replicas join and leave the rotation.
+    assert "dynamic a api 8000" in caddyfile
+    assert "lb_policy round_robin" in caddyfile
+
+
+def test_every_app_process_shares_the_uploads_volume(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("api", "worker", "beat", "migrate"):
+        assert "appdata:/data" in services[name]["volumes"], name
+        assert services[name]["environment"]["STORAGE_DIR"] == "/data/uploads", name
+
+
+def test_one_beat_and_the_api_trusts_only_its_proxy_for_client_addresses(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    assert "deploy" not in services["beat"]  # no replicas: one scheduler (README "Scaling")
+    assert services["api"]["environment"]["FORWARDED_ALLOW_IPS"] == "*"
+    assert "ports" not in services["api"]  # so nothing but the proxy can set that header
 
 
 def test_redis_never_evicts_queued_tasks(services: dict[str, dict[str, Any]]) -> None:

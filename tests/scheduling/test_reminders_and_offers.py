@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
+from intake.main import create_app
 from intake.notifications.models import OutboxEmail
 from intake.scheduling import links
 from intake.scheduling.models import SlotOffer
@@ -241,3 +243,25 @@ def test_an_expired_offer_says_so(client: TestClient, settings: Settings) -> Non
 
     assert response.status_code == 410
     assert audit_events("appointment.book") == []
+
+
+def test_two_sweeps_at_once_send_one_reminder(pg_settings: Settings) -> None:
+    """Two beats (or two overlapping sweeps) on PostgreSQL: the row lock decides."""
+    with TestClient(create_app()) as client:
+        _, _, appointment_id = _booked(client, pg_settings)
+    moment = appointment(appointment_id).starts_at - timedelta(hours=71)
+    start = threading.Barrier(2)
+    queued: list[int] = []
+
+    def run() -> None:
+        start.wait()
+        queued.append(_sweep_at(moment, pg_settings))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(queued) == [0, 1]
+    assert len(_emails("appointment_reminder")) == 1
