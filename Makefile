@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# One pytest worker per core; `make pytest PYTEST_ARGS=...` replaces it (e.g. -k something).
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test lint typecheck pytest clean
 

@@ -27,7 +27,11 @@ class RateLimitHit(UuidPk, Base):
     """One counted request in a bucket such as `magic-link:ip:<address>`."""
 
     __tablename__ = "rate_limit_hits"
-    __table_args__ = (Index("ix_rate_limit_hits_bucket_created_at", "bucket", "created_at"),)
+    __table_args__ = (
+        Index("ix_rate_limit_hits_bucket_created_at", "bucket", "created_at"),
+        # The sweep deletes hits older than any window (intake/auth/ratelimit.py).
+        Index("ix_rate_limit_hits_created_at", "created_at"),
+    )
 
     bucket: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

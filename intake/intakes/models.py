@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db import Base, Timestamped, UuidPk, str_enum, utcnow
@@ -43,6 +43,30 @@ class Intake(UuidPk, Timestamped, Base):
         Index("ix_intakes_next_reminder_at_id", "next_reminder_at", "id"),
         # A queue is read, and claimed from, in this order (intake/queues).
         Index("ix_intakes_queue_priority_queued_at_id", "queue", "priority", "queued_at", "id"),
+        # All queues at once (queues/all), in the same order; intakes in no queue (drafts,
+        # booked, withdrawn: most of them, in time) are left out.
+        Index(
+            "ix_intakes_priority_queued_at_id",
+            "priority",
+            "queued_at",
+            "id",
+            postgresql_where=text("queue IS NOT NULL"),
+            sqlite_where=text("queue IS NOT NULL"),
+        ),
+        # The few claimed intakes: by holder (claimed=mine), and the sweep's idle ones.
+        Index(
+            "ix_intakes_claimed_by_id",
+            "claimed_by_id",
+            postgresql_where=text("claimed_by_id IS NOT NULL"),
+            sqlite_where=text("claimed_by_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_intakes_claim_touched_at_id",
+            "claim_touched_at",
+            "id",
+            postgresql_where=text("claim_touched_at IS NOT NULL"),
+            sqlite_where=text("claim_touched_at IS NOT NULL"),
+        ),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)

@@ -97,7 +97,9 @@ def test_each_questionnaire_response_read_leaves_an_audit_event(client: TestClie
         assert (event.object_type, event.object_id) == ("intake", started.id)
 
 
-@pytest.mark.parametrize("intake_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize(
+    "intake_id", [str(uuid.uuid4()), "not-a-uuid"], ids=["unknown", "not-a-uuid"]
+)
 def test_an_unknown_intake_is_404_and_not_audited(client: TestClient, intake_id: str) -> None:
     response = client.get(_response_url(intake_id), headers=staff_auth(client))
 

@@ -412,7 +412,9 @@ def test_each_appointment_read_leaves_an_audit_event(
         assert (event.object_type, event.object_id) == ("appointment", booked["id"])
 
 
-@pytest.mark.parametrize("appointment_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize(
+    "appointment_id", [str(uuid.uuid4()), "not-a-uuid"], ids=["unknown", "not-a-uuid"]
+)
 def test_an_unknown_appointment_is_404_and_not_audited(
     client: TestClient, appointment_id: str
 ) -> None:
