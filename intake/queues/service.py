@@ -11,19 +11,19 @@ import binascii
 import json
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from intake import audit
 from intake.audit import SYSTEM, Actor
-from intake.checklist.models import ChecklistRecord
 from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.errors import Conflict, InvalidInput, NotFound, problem
 from intake.intakes import repository as intakes
 from intake.intakes.models import Intake
 from intake.queues import placement, repository
-from intake.queues.repository import Position, QueueFilter
+from intake.queues.repository import DecisionSummary, Position, QueueFilter
 from intake.queues.schemas import ChecklistProgress, ClaimHolder, QueueItem, QueuePage, QueueSummary
-from intake.routing.models import DecisionKind, RoutingDecision
+from intake.routing.models import DecisionKind
 from intake.staff.models import StaffUser
 from intake.staff.permissions import Permission, allows, authorize
 
@@ -110,15 +110,15 @@ def list_items(
     return QueuePage(items=items, next_cursor=next_cursor)
 
 
-def _progress(record: ChecklistRecord | None) -> ChecklistProgress | None:
-    if record is None:
+def _progress(items: list[dict[str, Any]] | None) -> ChecklistProgress | None:
+    if items is None:
         return None
-    required = [item for item in record.items if item.get("required")]
+    required = [item for item in items if item.get("required")]
     done = sum(1 for item in required if item.get("status") == "satisfied")
     return ChecklistProgress(satisfied=done, required=len(required))
 
 
-def _routes(decisions: list[RoutingDecision]) -> tuple[RoutingDecision | None, str | None]:
+def _routes(decisions: list[DecisionSummary]) -> tuple[DecisionSummary | None, str | None]:
     applied = [d for d in decisions if d.applied]
     rules = [d for d in decisions if d.kind == DecisionKind.RULES]
     return (applied[-1] if applied else None), (rules[-1].route if rules else None)
