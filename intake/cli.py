@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
         _prepare_var_dirs()
         uvicorn.run(
-            "intake.main:create_app",
+            "intake.main:create_served_app",
             factory=True,
             host=args.host,
             port=args.port,

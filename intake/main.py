@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from intake import health
@@ -52,4 +54,18 @@ def create_app() -> FastAPI:
     app.include_router(scheduling_router)
     app.include_router(fhir_scheduling_router)
     app.include_router(console_router)
+    return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as `intake api` serves it, with what startup allocated frozen out of the GC.
+
+    A full collection walks every object in the process; with the app's imports that took
+    50-110 ms here, all threads and the event loop stopped (bench/loop.py, "GC pauses").
+    Frozen objects are never walked again, so later full collections take a few ms. Only
+    the served app does this: tests build many apps, and freezing would keep their garbage.
+    """
+    app = create_app()
+    gc.collect()
+    gc.freeze()
     return app
