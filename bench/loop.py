@@ -66,9 +66,9 @@ def load_average() -> str:
 
 # --- probes inside the server ----------------------------------------------------------
 #
-# /healthz is a sync route: its latency includes two hops through the thread pool (the
-# endpoint, then FastAPI's response validation), not only the event loop. To see the
-# loop itself, the server starts with PROBE as a sitecustomize on its PYTHONPATH. The
+# /healthz is served on the loop (it was a sync route, whose latency included two hops
+# through the thread pool; --sync-healthz brings that back). To see the loop itself,
+# the server starts with PROBE as a sitecustomize on its PYTHONPATH. The
 # service's code is not changed; the probe adds:
 # - a task on uvicorn's loop that sleeps 5 ms and records how late it woke (~200
 #   wake-ups a second): the loop's lag;
@@ -76,7 +76,7 @@ def load_average() -> str:
 # - with --trace-hops, the time each sync endpoint's thread-pool hop spends queued,
 #   running and getting back to the loop, and each /healthz and POST /api/v1/intakes
 #   as the server saw it;
-# - with --async-healthz, a what-if: /healthz answered on the loop instead.
+# - with --sync-healthz, /healthz as it was before: a plain def, through the thread pool.
 # Everything is written once a second to files on tmpfs, so no probe waits on the disk
 # the uploads are filling.
 
@@ -158,10 +158,15 @@ async def main_loop(self):
 
 uvicorn.server.Server.main_loop = main_loop
 
+if os.environ.get("BENCH_NO_GC_FREEZE"):
+    import intake.main
+
+    intake.main.create_served_app = intake.main.create_app
+
 if os.environ.get("BENCH_SWITCH_INTERVAL"):
     sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
 
-if os.environ.get("BENCH_ASYNC_HEALTHZ"):
+if os.environ.get("BENCH_SYNC_HEALTHZ"):
     import intake.health
 
     intake.health.router.routes[:] = [
@@ -169,7 +174,7 @@ if os.environ.get("BENCH_ASYNC_HEALTHZ"):
     ]
 
     @intake.health.router.get("/healthz")
-    async def healthz():
+    def healthz():
         return {"status": "ok"}
 
 if os.environ.get("BENCH_TRACE_HOPS"):
@@ -805,10 +810,12 @@ def probe_env(site: Path, out: Path, args: argparse.Namespace) -> dict[str, str]
     env = {"PYTHONPATH": os.pathsep.join(paths), "BENCH_PROBE_DIR": str(out)}
     if args.trace_hops:
         env["BENCH_TRACE_HOPS"] = "1"
-    if args.async_healthz:
-        env["BENCH_ASYNC_HEALTHZ"] = "1"
+    if args.sync_healthz:
+        env["BENCH_SYNC_HEALTHZ"] = "1"
     if args.switch_interval:
         env["BENCH_SWITCH_INTERVAL"] = str(args.switch_interval)
+    if not args.gc_freeze:
+        env["BENCH_NO_GC_FREEZE"] = "1"
     return env
 
 
@@ -849,10 +856,18 @@ def main() -> None:
         "--trace-hops", action="store_true", help="time each sync route's thread-pool hop"
     )
     parser.add_argument(
-        "--async-healthz", action="store_true", help="what-if: serve /healthz on the loop"
+        "--sync-healthz",
+        action="store_true",
+        help="before the fix: /healthz as a plain def, through the thread pool",
     )
     parser.add_argument(
         "--switch-interval", type=float, default=0.0, help="what-if: sys.setswitchinterval"
+    )
+    parser.add_argument(
+        "--gc-freeze",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="--no-gc-freeze serves create_app as before the fix (no gc.freeze())",
     )
     parser.add_argument("--timeline", action="store_true", help="print each loaded second")
     args = parser.parse_args()

@@ -60,8 +60,13 @@ def broker_ready(settings: Settings) -> bool:
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """The process is up. Says nothing about its dependencies."""
+async def healthz() -> dict[str, str]:
+    """The process is up. Says nothing about its dependencies.
+
+    Served on the event loop, not through the thread pool: a liveness probe answers
+    whether the loop runs, and must not queue behind busy request threads. Under 8 big
+    uploads its p99 went from 43-57 ms to 13-14 ms (bench/loop.py, bench/README.md).
+    """
     return {"status": "ok"}
 
 
