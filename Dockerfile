@@ -14,7 +14,8 @@ COPY workers ./workers
 COPY emails ./emails
 COPY migrations ./migrations
 # Editable, so `intake migrate` finds alembic.ini and migrations/ beside the package.
-RUN pip install -e .
+# The ops extra adds Flower, so the `flower` service runs from this same image.
+RUN pip install -e '.[ops]'
 
 USER intake
 EXPOSE 8000

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "staging", "production"] = "development"
     # Where var/ lives: the SQLite file, the embedded broker, the mailbox and uploads.
     var_dir: Path = Path("var")
+    # Logs go to stderr: one JSON object per line, or pretty lines for a developer's
+    # terminal. Unset means console in development and JSON everywhere else.
+    log_format: Literal["json", "console"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     database_url: str = ""
     # PostgreSQL connections each process may hold (see create_db_engine).
@@ -52,6 +56,13 @@ class Settings(BaseSettings):
     task_queue: str = "intake"
     # How often beat asks for a sweep (seconds). The sweep re-finds lost work.
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    # A task whose worker dies mid-run is requeued (acks_late + reject_on_worker_lost);
+    # after this many starts without an outcome it is dead-lettered, not run again.
+    task_max_deliveries: int = Field(default=3, ge=1, le=100)
+    # Override the bounded retries of transient database errors (workers/base.py);
+    # tests shorten them. Empty: 5 retries, backoff capped at MAX_RETRY_DELAY_SECONDS.
+    task_max_retries: int | None = Field(default=None, ge=0, le=20)
+    task_retry_backoff_max_seconds: int | None = Field(default=None, ge=0)
     # Where red-flag alerts go: a staff mailbox, never a patient.
     staff_alert_email: str = "triage@clinic.example"
 
@@ -77,6 +88,16 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
     document_upload_bytes: int = Field(default=100 * 1024**2, gt=0)
     upload_limits: dict[str, int] = Field(default_factory=dict)
+    # Every other request body (JSON, urlencoded forms) is refused with a 413 past this many
+    # bytes, counted as they arrive (intake/http/body_limits.py); answers are a few KB.
+    max_json_body_bytes: int = Field(default=1024**2, gt=0)
+    # A client that sends no body bytes for this long gets a 408 and a closed connection,
+    # so a slowloris body cannot hold a worker (uvicorn has no such timeout of its own).
+    request_body_timeout_seconds: float = Field(default=30.0, gt=0)
+    # `intake api` answers 431 past this many bytes of request line and headers, and 408 to
+    # headers still incomplete after this long (intake/http/protocol.py; uvicorn has neither).
+    max_request_header_bytes: int = Field(default=64 * 1024, gt=0)
+    request_header_timeout_seconds: float = Field(default=20.0, gt=0)
 
     # POLICY: reminders go this many days after the patient's last activity while an
     # intake awaits information; after the last one the intake is stale. Fractions of a
@@ -119,6 +140,20 @@ class Settings(BaseSettings):
     )
     # A claim nobody has touched for this long goes back to the queue at the next sweep.
     claim_idle_minutes: float = Field(default=60.0, gt=0)
+
+    # Metrics (intake/metrics, README "Metrics"). A Prometheus scraper presents this as
+    # its bearer token; empty: only staff allowed to view metrics may scrape /metrics.
+    metrics_token: str = ""
+    # Where each process of a multi-process server (uvicorn workers, Celery's prefork
+    # pool) writes its metric samples so one scrape sums them all. prometheus_client reads
+    # the same variable itself, at import, so it must be in the environment, not a file.
+    prometheus_multiproc_dir: Path | None = None
+    # The Celery worker serves its pool's metrics here (unset: no metrics server).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_address: str = "127.0.0.1"
+    # POLICY: a draft (or a draft withdrawn before submission) with no patient activity
+    # for this many days is abandoned; the sweep purges it with its files (intake/lifecycle).
+    retention_draft_days: float = Field(default=90.0, gt=0)
 
     # Scheduling. Where in-person consultations happen (emails and calendar files say it).
     clinic_address: str = "1 Clinic Way, Suite 200"
@@ -172,6 +207,8 @@ class Settings(BaseSettings):
         if self.storage_dir is None:
             self.storage_dir = var / "uploads"
         weak_secret = self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
+        if self.metrics_token and len(self.metrics_token) < 32:
+            raise ValueError("METRICS_TOKEN must be at least 32 characters when set")
         if self.environment != "development" and weak_secret:
             raise ValueError(
                 "SECRET_KEY must be set to a random value of at least 32 characters "
@@ -206,6 +243,17 @@ class Settings(BaseSettings):
             chronic_pain_min_months=self.routing_chronic_pain_min_months,
             min_conservative_episodes=self.routing_min_conservative_episodes,
         )
+
+    @property
+    def resolved_log_format(self) -> Literal["json", "console"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "console" if self.environment == "development" else "json"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def uses_redis(self) -> bool:

@@ -120,11 +120,19 @@ def create_db_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> 
     The pool is per process: every uvicorn worker and every Celery worker process holds
     up to `pool_size + max_overflow` connections of its own.
     """
+    # A database error's message would otherwise quote the statement's parameters (names,
+    # emails, answers), and that message ends up in logs and task failure records.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        hide_parameters=True,
+    )
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from intake.config import Settings, get_settings
 from intake.db import UnitOfWork
 from intake.documents.storage import LocalStorage, Storage
+from intake.http.cookies import SAME_SITE, secure_cookies
 
 PATIENT_COOKIE = "patient_token"
 
@@ -52,12 +53,12 @@ PatientTokenDep = Annotated[str | None, Depends(patient_token)]
 
 
 def set_patient_cookie(response: Response, token: str, *, max_age: int, settings: Settings) -> None:
-    """Hand a patient token to the browser: HttpOnly, SameSite=Strict, Secure over HTTPS."""
+    """Hand a patient token to the browser: HttpOnly, SameSite=Lax, Secure outside development."""
     response.set_cookie(
         PATIENT_COOKIE,
         token,
         max_age=max_age,
         httponly=True,
-        samesite="strict",
-        secure=settings.public_base_url.startswith("https://"),
+        samesite=SAME_SITE,
+        secure=secure_cookies(settings),
     )

@@ -65,6 +65,16 @@ class TooManyRequests(IntakeError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailable(IntakeError):
+    """Our side cannot take this now (a full disk); nothing was kept, and a retry may work."""
+
+    status_code = 503
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class PayloadTooLarge(IntakeError):
     status_code = 413
 
@@ -83,7 +93,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers: dict[str, str] | None = None
         if isinstance(exc, Unauthorized):
             headers = {"WWW-Authenticate": "Bearer"}
-        elif isinstance(exc, TooManyRequests):
+        elif isinstance(exc, TooManyRequests | ServiceUnavailable):
             headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 

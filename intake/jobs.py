@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from intake.config import get_settings
+from intake.logs import trace_headers
 from intake.taskqueue import make_celery
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class CeleryPublisher:
         self._app.send_task(
             task_name,
             args=args,
+            headers=trace_headers(),
             retry=True,
             retry_policy={
                 "max_retries": 2,

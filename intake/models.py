@@ -4,6 +4,7 @@ from intake.audit import AuditEvent
 from intake.auth.models import MagicLink, RateLimitHit
 from intake.checklist.models import ChecklistRecord
 from intake.db import Base
+from intake.deadletters.models import DeadLetter, TaskDelivery
 from intake.documents.models import Document
 from intake.intakes.models import Intake, Patient, PatientAccessToken
 from intake.notifications.models import OutboxEmail
@@ -27,6 +28,7 @@ __all__ = [
     "Clinician",
     "ConfirmedFinding",
     "ConsultationType",
+    "DeadLetter",
     "Document",
     "Intake",
     "MagicLink",
@@ -38,5 +40,6 @@ __all__ = [
     "SlotOffer",
     "StaffToken",
     "StaffUser",
+    "TaskDelivery",
     "WeeklyHours",
 ]

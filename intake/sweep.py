@@ -5,7 +5,7 @@ the database; due reminders, deferred intakes' recheck dates and idle claims are
 times in the database too. The sweep finds both,
 and asks for the work again. Running two sweeps at once doubles nothing: reminders are
 claimed row by row (see intake/reminders), and every other job it asks for is safe to
-run twice.
+run twice. It also purges abandoned drafts past the retention limit (intake/lifecycle).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from intake.checklist.service import clinic_today
 from intake.config import Settings, get_settings
 from intake.db import UnitOfWork, utcnow
 from intake.intakes import repository as intakes
+from intake.lifecycle import purge
 from intake.notifications import repository as outbox
 from intake.queues import service as queues
 from intake.reminders import service as reminders
@@ -44,6 +45,7 @@ class SweepReport:
     claims_released: int
     appointment_reminders: int
     reminders: reminders.ReminderSweep
+    purged: int = 0  # abandoned drafts removed under the retention policy
 
 
 def sweep(
@@ -55,6 +57,7 @@ def sweep(
     settings = settings or get_settings()
     now = now or utcnow()
     due_reminders = reminders.sweep_due(uow_factory, settings=settings, now=now)
+    purged = purge.purge_abandoned(uow_factory, settings=settings, now=now)
     with uow_factory() as uow:
         lease = timedelta(seconds=settings.outbox_sending_lease_seconds)
         released, _ = outbox.release_stuck(uow.session, older_than=now - lease)
@@ -87,4 +90,5 @@ def sweep(
         claims_released=claims_released,
         appointment_reminders=appointment_reminders_queued,
         reminders=due_reminders,
+        purged=purged,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import TypeVar
 import pytest
 from alembic import command
 from alembic.config import Config
+from fastapi.testclient import TestClient
 
 from intake import db, jobs
 from intake.config import get_settings
@@ -98,3 +100,13 @@ def stop_process(process: subprocess.Popen[bytes], *, grace: float = 15) -> None
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+_FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def form_token(client: TestClient, page: str) -> str:
+    """The CSRF token in the form on `page`, loaded as a browser would (setting its cookie)."""
+    match = _FORM_TOKEN.search(client.get(page).text)
+    assert match, f"no CSRF field on {page}"
+    return match.group(1)

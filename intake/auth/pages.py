@@ -13,7 +13,9 @@ from intake.auth import service
 from intake.auth.router import ACCEPTED_MESSAGE, client_ip
 from intake.deps import SettingsDep, UowDep, set_patient_cookie
 from intake.errors import TooManyRequests, Unauthorized
+from intake.http import presession_csrf
 from intake.web.router import templates
+from intake.web.session import refused_form_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,9 +26,8 @@ _email = TypeAdapter(EmailStr)
 
 @router.get("/resume", response_class=HTMLResponse)
 def resume_page(request: Request, settings: SettingsDep) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, "resume.html", {"clinic_name": settings.clinic_name, "error": None, "sent": False}
-    )
+    context = {"clinic_name": settings.clinic_name, "error": None, "sent": False}
+    return presession_csrf.render_form(templates, request, "resume.html", context, settings)
 
 
 @router.post("/resume", response_class=HTMLResponse)
@@ -35,14 +36,22 @@ def resume(
     uow: UowDep,
     settings: SettingsDep,
     email: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
+    if not presession_csrf.is_valid(request, csrf_token, settings):
+        return refused_form_page(request)
     context = {"clinic_name": settings.clinic_name, "error": None, "sent": False}
     try:
         address = str(_email.validate_python(email.strip()))
     except ValidationError:
         context["error"] = "Enter the email address you used to start your intake."
-        return templates.TemplateResponse(
-            request, "resume.html", context, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+        return presession_csrf.render_form(
+            templates,
+            request,
+            "resume.html",
+            context,
+            settings,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     try:
         with uow:
@@ -51,8 +60,13 @@ def resume(
             )
     except TooManyRequests:
         context["error"] = "Too many requests. Please wait an hour and try again."
-        return templates.TemplateResponse(
-            request, "resume.html", context, status_code=status.HTTP_429_TOO_MANY_REQUESTS
+        return presession_csrf.render_form(
+            templates,
+            request,
+            "resume.html",
+            context,
+            settings,
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         )
     context |= {"sent": True, "message": ACCEPTED_MESSAGE}
     return templates.TemplateResponse(
@@ -67,10 +81,12 @@ def confirm_page(
     """Show a Continue button; looking at the link never uses it."""
     with uow:
         usable = bool(token) and service.link_is_usable(uow, token)
-    return templates.TemplateResponse(
+    return presession_csrf.render_form(
+        templates,
         request,
         "magic_confirm.html",
         {"clinic_name": settings.clinic_name, "token": token, "usable": usable},
+        settings,
         status_code=status.HTTP_200_OK if usable else status.HTTP_400_BAD_REQUEST,
         headers=PRIVATE_HEADERS,
     )
@@ -82,8 +98,12 @@ def confirm(
     uow: UowDep,
     settings: SettingsDep,
     token: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Use up the link, set the patient's cookie, and carry on with the intake."""
+    # Before the link is used: a forged post must not sign this browser in to an intake.
+    if not presession_csrf.is_valid(request, csrf_token, settings):
+        return refused_form_page(request)
     try:
         with uow:
             _intake_id, access = service.consume_magic_link(uow, token=token, settings=settings)

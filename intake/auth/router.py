@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from intake.auth import service
 from intake.deps import SettingsDep, UowDep
+from intake.openapi_errors import errors
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -40,7 +41,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/magic-links", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/magic-links", status_code=status.HTTP_202_ACCEPTED, responses=errors(429))
 def request_magic_link(
     body: MagicLinkRequest, request: Request, uow: UowDep, settings: SettingsDep
 ) -> MagicLinkAccepted:
@@ -52,7 +53,7 @@ def request_magic_link(
     return MagicLinkAccepted(detail=ACCEPTED_MESSAGE)
 
 
-@router.post("/magic-links/consume")
+@router.post("/magic-links/consume", responses=errors(401))
 def consume_magic_link(
     body: MagicLinkConsume, uow: UowDep, settings: SettingsDep
 ) -> PatientSession:

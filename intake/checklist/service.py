@@ -22,6 +22,7 @@ from intake.documents import repository as documents
 from intake.documents.models import Document
 from intake.intakes import repository as intakes
 from intake.intakes.models import Intake, IntakeStatus
+from intake.metrics.events import observe
 from intake.queues import placement
 from intake.reminders import service as reminders
 
@@ -109,6 +110,7 @@ def _move(uow: UnitOfWork, intake: Intake, result: ChecklistResult, settings: Se
         reminders.stop(uow, intake, why="waiting on the clinic, not the patient")
 
 
+@observe("checklist")
 def evaluate(
     uow: UnitOfWork, intake_id: uuid.UUID, *, settings: Settings
 ) -> ChecklistOutcome | None:

@@ -23,6 +23,7 @@ from intake.console.templating import templates
 from intake.db import UnitOfWork
 from intake.deps import SettingsDep
 from intake.errors import IntakeError, Unauthorized
+from intake.http.cookies import SAME_SITE, secure_cookies
 from intake.staff import service as staff_service
 from intake.staff.models import StaffUser
 
@@ -53,7 +54,7 @@ class ConsoleSession:
 
 
 def set_cookie(response: Response, name: str, value: str, *, settings: Settings) -> None:
-    """HttpOnly, SameSite=Strict, path /staff, Secure over HTTPS; gone with the browser.
+    """HttpOnly, SameSite=Lax, path /staff, Secure outside development; gone with the browser.
 
     No Max-Age: the server decides when a session ends (idle and absolute expiry), and
     a cookie that dies with the browser cannot outlive a shared workstation's session.
@@ -63,8 +64,8 @@ def set_cookie(response: Response, name: str, value: str, *, settings: Settings)
         value,
         path=COOKIE_PATH,
         httponly=True,
-        samesite="strict",
-        secure=settings.public_base_url.startswith("https://"),
+        samesite=SAME_SITE,
+        secure=secure_cookies(settings),
     )
 
 
@@ -73,8 +74,8 @@ def clear_cookie(response: Response, name: str, *, settings: Settings) -> None:
         name,
         path=COOKIE_PATH,
         httponly=True,
-        samesite="strict",
-        secure=settings.public_base_url.startswith("https://"),
+        samesite=SAME_SITE,
+        secure=secure_cookies(settings),
     )
 
 

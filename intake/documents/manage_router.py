@@ -11,13 +11,16 @@ from intake.documents import service
 from intake.documents.models import ReviewStatus
 from intake.documents.schemas import DocumentOut, DocumentReview
 from intake.intakes.service import authorize_patient
+from intake.openapi_errors import errors
 from intake.staff.deps import StaffDep
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 
 
 @router.delete(
-    "/intakes/{intake_id}/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT
+    "/intakes/{intake_id}/documents/{document_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(409),
 )
 def delete_document(
     intake_id: uuid.UUID,

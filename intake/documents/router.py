@@ -21,6 +21,7 @@ from intake.documents.storage import Storage
 from intake.documents.upload import NoFilePart, ReceivedUpload, UploadRoute, receive_upload
 from intake.errors import InvalidInput
 from intake.intakes.service import authorize_patient
+from intake.openapi_errors import errors
 
 # UploadRoute: a refused upload closes the connection instead of draining the body.
 router = APIRouter(
@@ -59,12 +60,21 @@ _UPLOAD_REQUEST_BODY: dict[str, Any] = {
         },
     }
 }
-_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed multipart body (the message names the problem)"},
-    413: {"description": "The file is larger than its kind's cap"},
-    415: {"description": "Not multipart/form-data, or a file type we do not accept"},
-    422: {"description": "Every missing or invalid field, by path"},
-}
+_UPLOAD_ERRORS = errors(
+    400,
+    409,
+    413,
+    415,
+    422,
+    503,
+    described={
+        400: "Malformed multipart body (the message names the problem)",
+        409: "The intake is submitted: its documents can no longer change",
+        413: "The file is larger than its kind's cap",
+        415: "Not multipart/form-data, or a file type we do not accept",
+        422: "Every missing or invalid field, by path",
+    },
+)
 
 
 class _UploadForm(BaseModel):

@@ -12,6 +12,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -127,7 +128,10 @@ class IncomingFile:
     def abort(self) -> None:
         """Close and delete the partial file; safe to call more than once."""
         try:
-            self._out.close()
+            # Closing flushes what is buffered, which fails again on a full disk; the
+            # file is being thrown away, so that error must not hide the first one.
+            with suppress(OSError):
+                self._out.close()
         finally:
             self.temp_path.unlink(missing_ok=True)
 

@@ -10,6 +10,8 @@ bytes as they come, and on any failure the partial file is deleted.
 from __future__ import annotations
 
 import asyncio
+import errno
+import logging
 from contextlib import aclosing, suppress
 from dataclasses import dataclass
 
@@ -31,7 +33,7 @@ from intake.documents.upload_form import (
     NoFilePart,
     too_large,
 )
-from intake.errors import BadRequest, UnsupportedMediaType
+from intake.errors import BadRequest, ServiceUnavailable, UnsupportedMediaType
 
 __all__ = ["NoFilePart", "ReceivedUpload", "UploadInterrupted", "UploadRoute", "receive_upload"]
 
@@ -43,6 +45,13 @@ __all__ = ["NoFilePart", "ReceivedUpload", "UploadInterrupted", "UploadRoute", "
 # way. Writing on the loop itself (320-350 MB/s) stalled it 14-26 ms at worst, and a
 # slow disk would stall every other request with it.
 WRITE_BLOCK_BYTES = 4 * 1024 * 1024
+
+# A full disk (or quota) is ours to fix, not the patient's: they are told to try again
+# later, and operators see it in the log. Other disk errors stay unexpected (a 500).
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+STORAGE_FULL_RETRY_AFTER_SECONDS = 600
+
+log = logging.getLogger(__name__)
 
 
 class UploadInterrupted(BadRequest):
@@ -171,6 +180,17 @@ async def receive_upload(
     except ClientDisconnect as exc:
         await sink.abort()
         raise UploadInterrupted from exc
+    except OSError as exc:
+        await sink.abort()
+        if exc.errno not in _NO_SPACE:
+            raise
+        log.error(
+            "upload refused: document storage is out of space (%s)", errno.errorcode[exc.errno]
+        )
+        raise ServiceUnavailable(
+            "The clinic cannot store files right now; nothing was kept. Please try again later.",
+            retry_after=STORAGE_FULL_RETRY_AFTER_SECONDS,
+        ) from exc
     except BaseException:
         await sink.abort()
         raise

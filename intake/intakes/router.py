@@ -14,6 +14,7 @@ from intake.intakes.schemas import (
     IntakeOut,
     IntakePatch,
 )
+from intake.openapi_errors import errors
 
 router = APIRouter(prefix="/api/v1/intakes", tags=["intakes"])
 
@@ -36,7 +37,7 @@ def get_intake(intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep) -> Int
         return IntakeOut.of(intake)
 
 
-@router.patch("/{intake_id}")
+@router.patch("/{intake_id}", responses=errors(409))
 def save_answers(
     intake_id: uuid.UUID,
     body: IntakePatch,
@@ -50,7 +51,7 @@ def save_answers(
         return IntakeOut.of(service.save_answers(uow, intake, body.answers, settings=settings))
 
 
-@router.post("/{intake_id}/submit")
+@router.post("/{intake_id}/submit", responses=errors(409))
 def submit_intake(
     intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep, settings: SettingsDep
 ) -> IntakeOut:
@@ -60,7 +61,7 @@ def submit_intake(
         return IntakeOut.of(service.submit(uow, intake, settings=settings))
 
 
-@router.post("/{intake_id}/withdraw")
+@router.post("/{intake_id}/withdraw", responses=errors(409))
 def withdraw_intake(intake_id: uuid.UUID, uow: UowDep, token: PatientTokenDep) -> IntakeOut:
     """Withdraw the intake: reminders stop at once and it leaves the routing path."""
     with uow:

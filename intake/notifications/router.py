@@ -139,7 +139,17 @@ def email_templates(staff: StaffDep, uow: UowDep) -> list[str]:
     return sorted(MESSAGES)
 
 
-@router.get("/email-templates/{template}/preview", response_model=None)
+@router.get(
+    "/email-templates/{template}/preview",
+    response_model=None,
+    responses={
+        200: {
+            "model": EmailPreview,
+            "description": "The parts as JSON, or with `format=html` the HTML page itself",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def preview_template(
     template: str,
     staff: StaffDep,

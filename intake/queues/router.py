@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
 from intake.deps import SettingsDep, UowDep
+from intake.openapi_errors import errors
 from intake.queues import service
 from intake.queues.repository import QueueFilter
 from intake.queues.schemas import QueueItem, QueuePage, QueueSummary
@@ -58,7 +59,7 @@ def claim_next(
     return item if item is not None else Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/intakes/{intake_id}/release")
+@router.post("/intakes/{intake_id}/release", responses=errors(409))
 def release_claim(
     intake_id: uuid.UUID, staff: StaffDep, uow: UowDep, settings: SettingsDep
 ) -> QueueItem:

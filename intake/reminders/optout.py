@@ -30,6 +30,7 @@ def patient_for(token: str, secret: str) -> uuid.UUID | None:
         patient_id = uuid.UUID(hex=raw_id)
     except ValueError:
         return None
-    if not hmac.compare_digest(signature, _signature(patient_id, secret)):
+    # Bytes: compare_digest raises TypeError on a str with non-ASCII characters.
+    if not hmac.compare_digest(signature.encode(), _signature(patient_id, secret).encode()):
         return None
     return patient_id

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, status
 
 from intake.deps import SettingsDep, UowDep
+from intake.openapi_errors import errors
 from intake.routing import service
 from intake.routing.schemas import (
     DecisionOut,
@@ -28,8 +29,10 @@ def routing_history(intake_id: uuid.UUID, staff: StaffDep, uow: UowDep) -> list[
 
 
 # `/route` is the path DESIGN.md names; `/route-override` says what it does. Both stay.
-@router.post("/{intake_id}/route", status_code=status.HTTP_201_CREATED)
-@router.post("/{intake_id}/route-override", status_code=status.HTTP_201_CREATED)
+@router.post("/{intake_id}/route", status_code=status.HTTP_201_CREATED, responses=errors(409))
+@router.post(
+    "/{intake_id}/route-override", status_code=status.HTTP_201_CREATED, responses=errors(409)
+)
 def override_route(
     intake_id: uuid.UUID, body: OverrideIn, staff: StaffDep, uow: UowDep, settings: SettingsDep
 ) -> DecisionOut:

@@ -25,6 +25,7 @@ from intake.documents import repository as documents
 from intake.errors import Conflict, NotFound
 from intake.intakes import repository as intakes
 from intake.intakes.models import Intake, IntakeStatus
+from intake.metrics.events import observe
 from intake.notifications.service import queue_email
 from intake.queues import placement
 from intake.reminders import service as reminders
@@ -96,6 +97,7 @@ def _override_holds(current: RoutingDecision | None, decision: Decision) -> bool
     return not (decision.route in ESCALATIONS and replaced not in ESCALATIONS)
 
 
+@observe("routing")
 def route(
     uow: UnitOfWork,
     intake: Intake,

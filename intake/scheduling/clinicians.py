@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import time
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from intake import audit
 from intake.audit import Actor
 from intake.db import UnitOfWork
-from intake.errors import InvalidInput, NotFound, problem
+from intake.errors import Conflict, InvalidInput, NotFound, problem
 from intake.scheduling import repository
 from intake.scheduling.models import (
     AvailabilityException,
@@ -50,6 +50,8 @@ def create(
     staff_user_id: uuid.UUID | None,
 ) -> Clinician:
     authorize(uow, staff, Permission.MANAGE_SCHEDULE)
+    if staff_user_id is not None:
+        _check_linkable(uow, staff_user_id)
     clinician = Clinician(
         id=uuid.uuid4(),
         display_name=display_name,
@@ -60,6 +62,15 @@ def create(
     uow.session.flush()
     _record(uow, staff, "clinician.create", "clinician", clinician.id)
     return clinician
+
+
+def _check_linkable(uow: UnitOfWork, staff_user_id: uuid.UUID) -> None:
+    """Name the problem here: the foreign key and unique constraint would make it a 500."""
+    if uow.session.get(StaffUser, staff_user_id) is None:
+        raise InvalidInput([problem(["body", "staff_user_id"], "No staff account has this id")])
+    linked = select(Clinician.id).where(Clinician.staff_user_id == staff_user_id)
+    if uow.session.scalars(linked).first() is not None:
+        raise Conflict("That staff account is already linked to a clinician")
 
 
 def update(

@@ -38,7 +38,8 @@ def verify(key: str, purpose: str, token: str, *, now: datetime) -> uuid.UUID:
     if len(parts) != 4:
         raise BadLink
     body = ".".join(parts[:3])
-    if not hmac.compare_digest(parts[3], _mac(key, body)) or parts[0] != purpose:
+    # Bytes: compare_digest raises TypeError on a str with non-ASCII characters.
+    if not hmac.compare_digest(parts[3].encode(), _mac(key, body).encode()) or parts[0] != purpose:
         raise BadLink
     try:
         record_id = uuid.UUID(hex=parts[1])

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, status
 from intake.db import UnitOfWork, utcnow
 from intake.deps import PatientTokenDep, SettingsDep, UowDep
 from intake.intakes.service import intake_for_token
+from intake.openapi_errors import errors
 from intake.scheduling import booking, clinicians, offers, repository, service
 from intake.scheduling.booking import Caller
 from intake.scheduling.models import AppointmentStatus, Clinician, ConsultationKind
@@ -86,7 +87,7 @@ def list_clinicians(staff: StaffDep, uow: UowDep) -> list[ClinicianOut]:  # noqa
         return [_clinician_out(uow, c) for c in repository.clinicians(uow.session)]
 
 
-@router.post("/clinicians", status_code=status.HTTP_201_CREATED)
+@router.post("/clinicians", status_code=status.HTTP_201_CREATED, responses=errors(409))
 def create_clinician(body: ClinicianIn, staff: StaffDep, uow: UowDep) -> ClinicianOut:
     with uow:
         clinician = clinicians.create(
@@ -193,7 +194,7 @@ def list_slots(
         )
 
 
-@router.post("/appointments", status_code=status.HTTP_201_CREATED)
+@router.post("/appointments", status_code=status.HTTP_201_CREATED, responses=errors(404, 409))
 def book(body: BookingIn, staff: StaffDep, uow: UowDep, settings: SettingsDep) -> AppointmentOut:
     """Book a slot: the intake's checklist must be complete and its route the slot's type."""
     caller = Caller.member(staff)
@@ -261,7 +262,7 @@ def alternatives(
         )
 
 
-@router.post("/appointments/{appointment_id}/confirm")
+@router.post("/appointments/{appointment_id}/confirm", responses=errors(403, 409))
 def confirm(
     appointment_id: uuid.UUID, token: PatientTokenDep, uow: UowDep, settings: SettingsDep
 ) -> AppointmentOut:
@@ -271,7 +272,7 @@ def confirm(
         return service.view_for(uow, row, caller, settings)
 
 
-@router.post("/appointments/{appointment_id}/cancel")
+@router.post("/appointments/{appointment_id}/cancel", responses=errors(403, 409))
 def cancel(
     appointment_id: uuid.UUID,
     token: PatientTokenDep,
@@ -292,7 +293,7 @@ def cancel(
         return service.view_for(uow, row, caller, settings)
 
 
-@router.post("/appointments/{appointment_id}/reschedule")
+@router.post("/appointments/{appointment_id}/reschedule", responses=errors(403, 409))
 def reschedule(
     appointment_id: uuid.UUID,
     body: RescheduleIn,
@@ -313,7 +314,7 @@ def reschedule(
         return service.view_for(uow, row, caller, settings)
 
 
-@router.post("/appointments/{appointment_id}/close")
+@router.post("/appointments/{appointment_id}/close", responses=errors(409))
 def close(
     appointment_id: uuid.UUID, body: CloseIn, staff: StaffDep, uow: UowDep, settings: SettingsDep
 ) -> AppointmentOut:
@@ -325,7 +326,9 @@ def close(
         return service.view_for(uow, row, Caller.member(staff), settings)
 
 
-@router.post("/intakes/{intake_id}/offers", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/intakes/{intake_id}/offers", status_code=status.HTTP_201_CREATED, responses=errors(409)
+)
 def offer_slots(
     intake_id: uuid.UUID, body: OfferIn, staff: StaffDep, uow: UowDep, settings: SettingsDep
 ) -> OfferOut:
@@ -343,7 +346,7 @@ def offer_slots(
         )
 
 
-@router.post("/offers/{token}/pick", status_code=status.HTTP_201_CREATED)
+@router.post("/offers/{token}/pick", status_code=status.HTTP_201_CREATED, responses=errors(410))
 def pick(token: str, body: PickIn, uow: UowDep, settings: SettingsDep) -> AppointmentOut:
     """The patient's choice from an offer; the link is the credential."""
     with uow:

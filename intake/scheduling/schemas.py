@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from intake.scheduling.models import (
     Appointment,
@@ -19,6 +19,12 @@ from intake.scheduling.models import (
 from intake.scheduling.slots import Slot
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+# A wall-clock time in the clinic's zone. JSON Schema's "time" format demands a UTC offset
+# (RFC 3339), which these never carry: the answer "09:00:00" broke its own schema.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"}),
+]
 
 
 class ConsultationTypeIn(BaseModel):
@@ -47,8 +53,8 @@ class ClinicianPatch(BaseModel):
 
 class WeeklyBlockIn(BaseModel):
     weekday: int = Field(ge=0, le=6, description="0 is Monday")
-    starts: time = Field(description="Local clinic time, e.g. 09:00")
-    ends: time
+    starts: LocalTime = Field(description="Local clinic time, e.g. 09:00")
+    ends: LocalTime
 
 
 class AvailabilityIn(BaseModel):

@@ -10,7 +10,7 @@ from intake import audit
 from intake.audit import Actor
 from intake.config import Settings
 from intake.db import UnitOfWork
-from intake.errors import NotFound, Unauthorized
+from intake.errors import InvalidInput, NotFound, Unauthorized, problem
 from intake.intakes.models import Intake
 from intake.intakes.service import intake_for_token
 from intake.scheduling import repository
@@ -32,8 +32,20 @@ def caller_for(uow: UnitOfWork, token: str | None, settings: Settings) -> Caller
         return Caller.member(authenticate(uow, token=token, settings=settings))
 
 
+# The days a search may name. Python's dates stop at years 1 and 9999, and the search steps
+# a day past each end: "end=9999-12-31" was a 500 (OverflowError) until this check.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+
+
 def local_days(start: date, end: date, settings: Settings) -> Span:
     """Clinic-local calendar days start..end inclusive, as one UTC span."""
+    outside = [
+        problem(["query", name], f"must be between {FIRST_DAY} and {LAST_DAY}")
+        for name, day in (("start", start), ("end", end))
+        if not FIRST_DAY <= day <= LAST_DAY
+    ]
+    if outside:
+        raise InvalidInput(outside)
     tz = ZoneInfo(settings.clinic_timezone)
     return Span(
         datetime.combine(start, time(), tzinfo=tz).astimezone(UTC),

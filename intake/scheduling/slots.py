@@ -63,6 +63,11 @@ def slot_id(clinician_id: uuid.UUID, kind: ConsultationKind, starts_at: datetime
     return f"{clinician_id}.{kind.value}.{starts_at.astimezone(UTC).strftime(SLOT_ID_TIME)}"
 
 
+# No slot is offered outside these years; an id at the calendar's edge (year 1 or 9999)
+# made the search a day either side of it overflow.
+SLOT_YEARS = (1900, 9000)
+
+
 def parse_slot_id(value: str) -> tuple[uuid.UUID, ConsultationKind, datetime]:
     parts = value.split(".")
     if len(parts) != 3:
@@ -73,6 +78,8 @@ def parse_slot_id(value: str) -> tuple[uuid.UUID, ConsultationKind, datetime]:
         starts_at = datetime.strptime(parts[2], SLOT_ID_TIME).replace(tzinfo=UTC)
     except ValueError as exc:
         raise BadSlotId(value) from exc
+    if not SLOT_YEARS[0] <= starts_at.year <= SLOT_YEARS[1]:
+        raise BadSlotId(value)  # the search around it would step off the calendar
     return clinician_id, kind, starts_at
 
 
@@ -155,12 +162,18 @@ def weekly_candidates(
     return spans
 
 
-def extra_candidates(extras: Iterable[Span], duration: timedelta) -> list[Span]:
-    """Slots in one-off extra hours, stepped in real time from the start of each."""
+def extra_candidates(extras: Iterable[Span], duration: timedelta, window: Span) -> list[Span]:
+    """Slots in one-off extra hours inside `window`, stepped in real time from the start
+    of each. Stepping starts at the window: extra hours may span years (the fuzzer's did,
+    and a search walked them five minutes at a time until the request timed out)."""
     spans = []
     for extra in extras:
-        start = extra.start
-        while start + duration <= extra.end:
+        if extra.end <= window.start or extra.start >= window.end:
+            continue  # and nothing is added to a time near year 9999, which would overflow
+        skipped = -(-max(window.start - extra.start, timedelta(0)) // duration)  # ceiling
+        start = extra.start + skipped * duration
+        end = min(extra.end, window.end)
+        while start <= end - duration:
             spans.append(Span(start, start + duration))
             start += duration
     return spans
@@ -223,7 +236,7 @@ def free_slots(
     """
     if weekly is None:
         weekly = weekly_candidates(blocks, tz, duration, window)
-    candidates = [*weekly, *extra_candidates(extras, duration)]
+    candidates = [*weekly, *extra_candidates(extras, duration, window)]
     return [
         Slot(span.start, clinician_id, kind, span.end)
         for span in free_spans(candidates, blocked, window, not_before)

@@ -29,6 +29,8 @@ class Permission(enum.StrEnum):
     MANAGE_STAFF = "manage_staff"
     MANAGE_SCHEDULE = "manage_schedule"  # clinicians, their hours, consultation types
     BOOK_APPOINTMENTS = "book_appointments"  # book, offer, change and close appointments
+    MANAGE_DEAD_LETTERS = "manage_dead_letters"  # list, re-send and close failed tasks
+    VIEW_METRICS = "view_metrics"  # /metrics: counts and timings, no patient data
 
 
 _COORDINATOR = StaffRole.COORDINATOR
@@ -50,6 +52,8 @@ ALLOWED: Mapping[Permission, frozenset[StaffRole]] = MappingProxyType(
         Permission.MANAGE_STAFF: frozenset({_ADMIN}),
         Permission.MANAGE_SCHEDULE: frozenset({_COORDINATOR, _ADMIN}),
         Permission.BOOK_APPOINTMENTS: frozenset({_COORDINATOR, _CLINICIAN}),
+        Permission.MANAGE_DEAD_LETTERS: frozenset({_ADMIN}),
+        Permission.VIEW_METRICS: frozenset({_ADMIN}),
     }
 )
 

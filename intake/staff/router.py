@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from intake.auth.router import client_ip
 from intake.deps import SettingsDep, UowDep
+from intake.openapi_errors import errors
 from intake.staff import service
 from intake.staff.deps import StaffDep, StaffTokenDep
 from intake.staff.schemas import StaffUserOut, TokenOut
@@ -16,7 +17,7 @@ from intake.staff.schemas import StaffUserOut, TokenOut
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
 
-@router.post("/token")
+@router.post("/token", responses=errors(401, 429))
 def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,

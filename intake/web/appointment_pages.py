@@ -79,7 +79,9 @@ def link_csrf(token: str, settings: Settings) -> str:
 
 
 def _link_csrf_ok(submitted: str, token: str, settings: Settings) -> bool:
-    return bool(submitted) and hmac.compare_digest(submitted, link_csrf(token, settings))
+    # Bytes: compare_digest raises TypeError on a str with non-ASCII characters.
+    expected = link_csrf(token, settings).encode()
+    return bool(submitted) and hmac.compare_digest(submitted.encode(), expected)
 
 
 def _path(url: str) -> str:

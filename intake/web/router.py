@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from intake.deps import SettingsDep, UowDep, set_patient_cookie
+from intake.http import presession_csrf
 from intake.intakes import service
 from intake.intakes.schemas import PatientIn
 from intake.web import appointment_pages, document_pages, form_pages, review_pages
+from intake.web.session import refused_form_page
 from intake.web.templating import templates
 
 __all__ = ["router", "templates"]
@@ -28,9 +30,8 @@ router.include_router(appointment_pages.router)
 
 @router.get("/", response_class=HTMLResponse)
 def start_page(request: Request, settings: SettingsDep) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, "start.html", {"clinic_name": settings.clinic_name, "errors": {}, "values": {}}
-    )
+    context = {"clinic_name": settings.clinic_name, "errors": {}, "values": {}}
+    return presession_csrf.render_form(templates, request, "start.html", context, settings)
 
 
 @router.post("/start", response_class=HTMLResponse)
@@ -43,7 +44,10 @@ def start(
     email: Annotated[str, Form()] = "",
     date_of_birth: Annotated[str, Form()] = "",
     timezone: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
+    if not presession_csrf.is_valid(request, csrf_token, settings):
+        return refused_form_page(request)
     values = {
         "first_name": first_name,
         "last_name": last_name,
@@ -55,10 +59,13 @@ def start(
         patient = PatientIn.model_validate(values)
     except ValidationError as exc:
         errors = {str(err["loc"][0]): err["msg"] for err in exc.errors()}
-        return templates.TemplateResponse(
+        context = {"clinic_name": settings.clinic_name, "errors": errors, "values": values}
+        return presession_csrf.render_form(
+            templates,
             request,
             "start.html",
-            {"clinic_name": settings.clinic_name, "errors": errors, "values": values},
+            context,
+            settings,
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     with uow:

@@ -37,6 +37,15 @@ def problem_page(request: Request, status_code: int, title: str, message: str) -
     )
 
 
+def refused_form_page(request: Request) -> HTMLResponse:
+    """A form without the token rendered for this browser: nothing was done."""
+    message = (
+        "This form was out of date or did not come from our site, so nothing was "
+        "saved. Please go back, reload the page and try again."
+    )
+    return problem_page(request, status.HTTP_403_FORBIDDEN, "Please try again", message)
+
+
 _PageError = Unauthorized | CsrfRejected | Conflict | NotFound
 
 
@@ -44,11 +53,7 @@ def _as_page(request: Request, exc: _PageError) -> Response:
     if isinstance(exc, Unauthorized):
         return RedirectResponse(RESUME_URL, status_code=status.HTTP_303_SEE_OTHER)
     if isinstance(exc, CsrfRejected):
-        message = (
-            "This form was out of date or did not come from our site, so nothing was "
-            "saved. Please go back, reload the page and try again."
-        )
-        return problem_page(request, status.HTTP_403_FORBIDDEN, "Please try again", message)
+        return refused_form_page(request)
     if isinstance(exc, Conflict):
         message = f"{exc.detail} Your answers are safe; you can still look at them."
         return problem_page(request, status.HTTP_409_CONFLICT, "Nothing was changed", message)

@@ -52,6 +52,8 @@ TABLE: dict[tuple[str, str], str | Permission | PatientOr] = {
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
+    # Aggregates only; Prometheus itself brings METRICS_TOKEN instead (tests/metrics).
+    ("GET", "/metrics"): Permission.VIEW_METRICS,
     # Patients: starting is open; the rest needs the intake's own token.
     ("POST", "/api/v1/intakes"): PUBLIC,
     ("GET", "/api/v1/intakes/{intake_id}"): PATIENT,
@@ -61,6 +63,9 @@ TABLE: dict[tuple[str, str], str | Permission | PatientOr] = {
     ("GET", "/api/v1/intakes/{intake_id}/documents"): PATIENT,
     ("DELETE", "/api/v1/intakes/{intake_id}/documents/{document_id}"): PATIENT,
     ("GET", "/api/v1/intakes/{intake_id}/checklist"): PATIENT_OR_STAFF,
+    # A patient's own copy of their data; staff read it through their own routes.
+    ("GET", "/api/v1/intakes/{intake_id}/export"): PATIENT,
+    ("GET", "/api/v1/intakes/{intake_id}/export.zip"): PATIENT,
     ("POST", "/api/v1/auth/magic-links"): PUBLIC,
     ("POST", "/api/v1/auth/magic-links/consume"): PUBLIC,
     # Staff.
@@ -105,6 +110,7 @@ TABLE: dict[tuple[str, str], str | Permission | PatientOr] = {
     ("GET", "/intake/review"): PUBLIC,
     ("POST", "/intake/submit"): PUBLIC,
     ("GET", "/intake/submitted"): PUBLIC,
+    ("GET", "/assets/{name}"): PUBLIC,  # the pages' script files: nothing private
     # The whole case, for staff: audited reads.
     ("GET", "/api/v1/intakes/{intake_id}/case"): Permission.READ_PATIENT_DATA,
     ("GET", "/api/v1/intakes/{intake_id}/consult-packet"): Permission.READ_PATIENT_DATA,
@@ -160,6 +166,10 @@ TABLE: dict[tuple[str, str], str | Permission | PatientOr] = {
     ("POST", "/api/v1/intakes/{intake_id}/route"): Permission.OVERRIDE_ROUTE,
     ("GET", "/fhir/Slot"): ANY_STAFF,
     ("GET", "/fhir/Appointment/{appointment_id}"): Permission.READ_PATIENT_DATA,
+    # Failed tasks: ids and class names only; running the system is the admin's.
+    ("GET", "/api/v1/dead-letters"): Permission.MANAGE_DEAD_LETTERS,
+    ("POST", "/api/v1/dead-letters/{dead_letter_id}/retry"): Permission.MANAGE_DEAD_LETTERS,
+    ("POST", "/api/v1/dead-letters/{dead_letter_id}/resolve"): Permission.MANAGE_DEAD_LETTERS,
     # The calendar, booking pages and the patient's appointment pages: console cookie,
     # patient cookie or a signed link, so a bearer token changes nothing.
     ("GET", "/staff/calendar"): PUBLIC,
@@ -237,8 +247,10 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
         appointment_id=uuid.uuid4(),  # none: a permitted caller gets a 404, others 401/403
         clinician_id=uuid.uuid4(),
         exception_id=uuid.uuid4(),
+        dead_letter_id=uuid.uuid4(),  # none: an admin gets a 404, others 401/403
         code="clinician_triage",
         token="not-a-token",
+        name="timezone.js",
     )
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/v1/staff/token"): {

@@ -37,7 +37,7 @@ def test_pages_send_a_visitor_without_a_session_to_the_login_page(client: TestCl
     assert 'id="password"' in login.text
 
 
-def test_login_sets_an_httponly_strict_cookie_for_staff_pages_only(client: TestClient) -> None:
+def test_login_sets_an_httponly_lax_cookie_for_staff_pages_only(client: TestClient) -> None:
     user = make_staff()
 
     response = log_in(client, user.email)
@@ -46,7 +46,7 @@ def test_login_sets_an_httponly_strict_cookie_for_staff_pages_only(client: TestC
     assert response.headers["location"] == "/staff"
     cookie = _set_cookie_header(response, STAFF_COOKIE).lower()
     assert "httponly" in cookie
-    assert "samesite=strict" in cookie
+    assert "samesite=lax" in cookie  # issue 9: Lax, with CSRF tokens on every form
     assert "path=/staff" in cookie
     assert "secure" not in cookie  # PUBLIC_BASE_URL is http:// in tests
     assert "max-age" not in cookie  # gone with the browser; the server times it out

@@ -39,7 +39,7 @@ from tests.documents.upload_support import (
     stream_over_socket,
 )
 from tests.live_api import LiveApi, live_api_process
-from tests.support import reset_caches, wait_for
+from tests.support import form_token, reset_caches, wait_for
 
 GiB = 1024 * MiB
 
@@ -222,7 +222,7 @@ def test_fields_may_follow_the_file_and_the_stored_bytes_are_the_sent_ones(
 
 
 def test_the_web_form_needs_its_csrf_token_before_the_file(client: TestClient) -> None:
-    started = client.post("/start", data=PATIENT)
+    started = client.post("/start", data={**PATIENT, "csrf_token": form_token(client, "/")})
     assert started.status_code == 201
     cookie = f"patient_token={client.cookies['patient_token']}"
     body = form([("csrf_token", "0" * 64), ("kind", "other")], filler(GiB))

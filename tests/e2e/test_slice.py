@@ -88,11 +88,17 @@ def _test_the_rest(
     ).json()
     assert checklist["status"] == "awaiting_information"
     assert checklist["missing"] == ["current_mri", "postop_imaging", "conservative_care_record"]
-    with UnitOfWork() as uow:
-        [row] = uow.session.scalars(
-            select(OutboxEmail).where(OutboxEmail.template == "intake_reminder")
-        ).all()
-    assert row.status == OutboxStatus.SENT
+
+    def reminder_statuses() -> list[OutboxStatus]:
+        with UnitOfWork() as uow:
+            return list(
+                uow.session.scalars(
+                    select(OutboxEmail.status).where(OutboxEmail.template == "intake_reminder")
+                )
+            )
+
+    # The SMTP server has the message before the dispatcher commits `sent`: wait for it.
+    wait_for(lambda: reminder_statuses() == [OutboxStatus.SENT], what="the reminder marked sent")
 
     # The patient answers the reminder with real DICOM studies from last month; the
     # worker finds the intake complete and the routing task routes it.

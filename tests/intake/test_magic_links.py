@@ -19,6 +19,7 @@ from intake.security import hash_token
 from intake.sweep import sweep
 from tests.conftest import PATIENT, SmtpSink, start_intake
 from tests.outbox_support import dispatch_due, everything_in, rendered
+from tests.support import form_token
 
 LINK = re.compile(r"(https?://\S+/auth/magic\?token=([A-Za-z0-9_-]+))")
 
@@ -115,7 +116,8 @@ def test_looking_at_the_link_does_not_use_it(client: TestClient) -> None:
         assert 'name="token"' in page.text
     client.head(f"/auth/magic?token={token}")
 
-    used = client.post("/auth/magic", data={"token": token}, follow_redirects=False)
+    form = {"token": token, "csrf_token": form_token(client, f"/auth/magic?token={token}")}
+    used = client.post("/auth/magic", data=form, follow_redirects=False)
     assert used.status_code == 303
     assert used.headers["location"] == "/intake"
     assert "patient_token=" in used.headers["set-cookie"]
@@ -147,7 +149,8 @@ def test_an_expired_link_is_refused(client: TestClient) -> None:
     response = client.post("/api/v1/auth/magic-links/consume", json={"token": token})
 
     assert response.status_code == 401
-    assert client.post("/auth/magic", data={"token": token}).status_code == 400
+    form = {"token": token, "csrf_token": form_token(client, "/resume")}
+    assert client.post("/auth/magic", data=form).status_code == 400
 
 
 def test_a_session_opens_only_its_own_intake(client: TestClient) -> None:
@@ -214,8 +217,9 @@ def test_starting_an_intake_emails_how_to_resume(client: TestClient, settings: S
 def test_the_resume_page_asks_for_a_link(client: TestClient) -> None:
     start_intake(client)
 
-    bad = client.post("/resume", data={"email": "nope"})
-    good = client.post("/resume", data={"email": PATIENT["email"]})
+    csrf = form_token(client, "/resume")
+    bad = client.post("/resume", data={"email": "nope", "csrf_token": csrf})
+    good = client.post("/resume", data={"email": PATIENT["email"], "csrf_token": csrf})
 
     assert bad.status_code == 422
     assert 'id="email-error"' in bad.text

@@ -34,6 +34,7 @@ def test_the_stack_has_every_service(services: dict[str, dict[str, Any]]) -> Non
         "worker",
         "beat",
         "mailpit",
+        "flower",
     }
 
 
@@ -125,7 +126,7 @@ def _compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_docker_compose_accepts_the_file() -> None:
-    result = _compose_config({"SECRET_KEY": "x" * 40})
+    result = _compose_config({"SECRET_KEY": "x" * 40, "FLOWER_BASIC_AUTH": "ops:secret"})
 
     assert result.returncode == 0, result.stderr
 
@@ -135,3 +136,41 @@ def test_docker_compose_refuses_to_start_without_a_secret() -> None:
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+# --- metrics and Flower (README "Metrics") ---------------------------------------------
+
+
+def test_flower_watches_the_workers_app_behind_auth_on_loopback_only(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    flower = services["flower"]
+    worker_app = processes.worker_command()[:3]  # celery -A workers.celery_app
+    assert flower["command"][:4] == [*worker_app, "flower"]
+    assert flower["environment"]["FLOWER_BASIC_AUTH"].startswith("${FLOWER_BASIC_AUTH:?")
+    assert flower["environment"]["BROKER_URL"] == services["worker"]["environment"]["BROKER_URL"]
+    assert flower["ports"] == ["127.0.0.1:5555:5555"]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in flower["environment"]  # Flower's own metrics
+
+
+def test_docker_compose_refuses_to_start_flower_without_a_password() -> None:
+    result = _compose_config({"SECRET_KEY": "x" * 40})
+
+    assert result.returncode != 0
+    assert "FLOWER_BASIC_AUTH" in result.stderr
+
+
+def test_the_image_installs_flower() -> None:
+    assert "pip install -e '.[ops]'" in (ROOT / "Dockerfile").read_text()
+
+
+def test_api_and_worker_count_metrics_across_their_processes(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for name in ("api", "worker"):
+        assert services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"], name
+    worker = services["worker"]
+    port = worker["environment"]["WORKER_METRICS_PORT"]
+    assert worker["expose"] == [port]  # on the compose network, never on the host
+    assert worker["environment"]["WORKER_METRICS_ADDRESS"] == "0.0.0.0"
+    assert services["api"]["environment"]["METRICS_TOKEN"] == "${METRICS_TOKEN:-}"

@@ -328,6 +328,53 @@ SELECT
 FROM timed
 """
 
+# What a draft can leave behind, so the retention purge (intake/lifecycle/purge.py) deletes
+# from tables as large as a clinic's: a document and a patient token per intake, a magic
+# link per fifth, an offer per booked intake and a finding per routed one.
+_INTAKE_CHILDREN = (
+    """
+INSERT INTO documents (
+    id, intake_id, kind, sha256, size_bytes, media_type, storage_key, original_filename,
+    created_at, studies, ignored_members, review_reasons, review_status
+)
+SELECT md5('document:' || n)::uuid, md5('intake:' || n)::uuid, 'operative_note',
+       md5('sha:' || n) || md5('sha2:' || n), 1000, 'application/pdf',
+       substr(md5('document:' || n), 1, 2) || '/' || md5('document:' || n), 'note.pdf',
+       CAST(:now AS timestamptz), '[]', '[]', '[]', 'pending'
+FROM generate_series(1, :intakes) AS n
+""",
+    """
+INSERT INTO patient_access_tokens (id, intake_id, token_hash, created_at, expires_at)
+SELECT md5('token:' || n)::uuid, md5('intake:' || n)::uuid, md5('token:' || n) || md5(''),
+       CAST(:now AS timestamptz), CAST(:now AS timestamptz) + interval '30 days'
+FROM generate_series(1, :intakes) AS n
+""",
+    """
+INSERT INTO magic_links (id, intake_id, token_hash, created_at, expires_at)
+SELECT md5('link:' || n)::uuid, md5('intake:' || n)::uuid, md5('link:' || n) || md5(''),
+       CAST(:now AS timestamptz), CAST(:now AS timestamptz) + interval '10 minutes'
+FROM generate_series(1, :intakes) AS n WHERE n % 5 = 0
+""",
+    """
+INSERT INTO slot_offers (
+    id, intake_id, slot_ids, status, expires_at, offered_by_id, appointment_id,
+    created_at, updated_at
+)
+SELECT md5('offer:' || n)::uuid, md5('intake:' || n)::uuid, '[]', 'taken',
+       CAST(:now AS timestamptz), md5('staff:1')::uuid, md5('appointment:' || n)::uuid,
+       CAST(:now AS timestamptz), CAST(:now AS timestamptz)
+FROM generate_series(1, :intakes) AS n WHERE n % 1000 BETWEEN 512 AND 949
+""",
+    """
+INSERT INTO confirmed_findings (
+    id, intake_id, type, present, document_id, entered_by_id, created_at
+)
+SELECT md5('finding:' || n)::uuid, md5('intake:' || n)::uuid, 'hardware_failure', true,
+       md5('document:' || n)::uuid, md5('staff:1')::uuid, CAST(:now AS timestamptz)
+FROM generate_series(1, :intakes) AS n WHERE n % 1000 BETWEEN 402 AND 949
+""",
+)
+
 LOADERS: Final = (
     _STAFF,
     _STAFF_TOKENS,
@@ -342,6 +389,7 @@ LOADERS: Final = (
     _WEEKLY_HOURS,
     _EXCEPTIONS,
     _APPOINTMENTS,
+    *_INTAKE_CHILDREN,
 )
 
 

@@ -18,6 +18,7 @@ from intake.intakes import service
 from tests import samples
 from tests.conftest import PATIENT
 from tests.questionnaire.fixtures import COMPLETE_ANSWERS
+from tests.support import form_token
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 FormData = dict[str, Any]
@@ -26,7 +27,7 @@ FormData = dict[str, Any]
 @pytest.fixture
 def patient(client: TestClient) -> TestClient:
     """A client holding a new patient's cookie, as the start page leaves it."""
-    response = client.post("/start", data=PATIENT)
+    response = client.post("/start", data={**PATIENT, "csrf_token": form_token(client, "/")})
     assert response.status_code == 201, response.text
     assert client.cookies.get(PATIENT_COOKIE)
     return client

@@ -26,12 +26,11 @@ def test_a_patient_starts_an_intake_from_the_page(browser: Browser, live_server:
 
     expect(page.locator("h1")).to_have_text("Thank you, Ada")
     intake_id = page.locator("#intake-id").inner_text()
-    [cookie] = context.cookies()
-    assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == (
-        "patient_token",
-        True,
-        "Strict",
-    )
+    # Beside it, the start form's CSRF nonce (intake/http/presession_csrf.py).
+    cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+    assert set(cookies) == {"patient_token", "form_nonce"}
+    cookie = cookies["patient_token"]
+    assert (cookie["httpOnly"], cookie["sameSite"]) == (True, "Lax")
     # The cookie is the patient's key to their own intake through the API.
     response = page.request.get(f"{live_server}/api/v1/intakes/{intake_id}")
     assert response.status == 200

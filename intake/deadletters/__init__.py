@@ -1,0 +1,1 @@
+"""Tasks that failed for good: recorded by the worker, listed and re-sent by admins."""

@@ -1,0 +1,1 @@
+"""The data lifecycle: retention purge of abandoned drafts, patient export, backup/restore."""
