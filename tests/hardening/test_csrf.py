@@ -11,9 +11,8 @@ The exceptions carry no cookie authority, so there is nothing for another site t
 - POST /unsubscribe/{token} is RFC 8058's one-click unsubscribe. Mail clients send it with
   no cookie and no form token; the signed token in the URL is its whole authority, and it
   can only turn reminders off.
-- POST /unsubscribe/{token}/resume turns them back on, by the same signed URL. A form
-  token derived from that URL would be readable by anyone holding the link, so it would
-  add nothing.
+Turning reminders back on (POST /unsubscribe/{token}/resume) is a form on those pages,
+and carries a pre-session token like the other forms before a session.
 """
 
 from __future__ import annotations
@@ -35,6 +34,8 @@ from intake.config import Settings
 from intake.db import UnitOfWork, utcnow
 from intake.deps import PATIENT_COOKIE
 from intake.documents.models import Document
+from intake.intakes.models import Intake
+from intake.reminders import optout
 from intake.scheduling import links
 from intake.web import csrf as web_csrf
 from intake.web.appointment_pages import link_csrf
@@ -75,7 +76,7 @@ FORMS: dict[str, str] = {
     "/staff/calendar/cancel": CONSOLE,
     "/staff/calendar/close": CONSOLE,
     "/unsubscribe/{token}": EXEMPT,
-    "/unsubscribe/{token}/resume": EXEMPT,
+    "/unsubscribe/{token}/resume": BEFORE_SESSION,
     # Last: each of these ends what the forms after it would need.
     "/appointment/{token}/cancel": MANAGE_LINK,
     "/intake/appointment/cancel": BOOKED_PATIENT,
@@ -130,9 +131,12 @@ class World:
     offer_token: str
     slot_id: str
     magic_token: str
+    optout_token: str
     clients: list[TestClient] = field(default_factory=list)
 
     def path(self, template: str) -> str:
+        if template.startswith("/unsubscribe/"):
+            return template.format(token=self.optout_token)
         return template.format(
             token=self.offer_token
             if template.startswith("/appointment/offer")
@@ -184,6 +188,8 @@ def _page_of(form: str, world: World) -> str:
         "/resume": "/resume",
         "/auth/magic": f"/auth/magic?token={world.magic_token}",
         "/staff/login": "/staff/login",
+        # The opted-out page, which shows the form (the fixture opted the patient out).
+        "/unsubscribe/{token}/resume": f"/unsubscribe/{world.optout_token}",
     }[form]
 
 
@@ -212,6 +218,11 @@ def _post(browser: TestClient, template: str, world: World, token: str | None) -
         data = {"kind": "operative_note", **data}
         return browser.post(url, data=data, files=files, follow_redirects=False)
     return browser.post(url, data=data, follow_redirects=False)
+
+
+def _patient_of(intake_id: str) -> uuid.UUID:
+    with UnitOfWork() as uow:
+        return uow.session.get_one(Intake, uuid.UUID(intake_id)).patient_id
 
 
 def _new_browser(app: Any) -> TestClient:
@@ -270,7 +281,10 @@ def world(client: TestClient, settings: Settings) -> Iterator[World]:
         offer_token=links.sign(key, links.PICK, uuid.UUID(offered.json()["id"]), expires),
         slot_id=slots[3]["id"],
         magic_token=magic_link(client, "ada@example.com"),
+        optout_token=optout.token_for(_patient_of(routed.id), key),
     )
+    off = anonymous.post(f"/unsubscribe/{built.optout_token}")
+    assert off.status_code == 200, off.text
     yield built
     for browser in (patient, other_patient, booked, anonymous, other_anonymous):
         browser.close()
@@ -320,16 +334,13 @@ def test_the_one_click_unsubscribe_needs_no_cookie_and_no_form_token(
     world: World, settings: Settings
 ) -> None:
     """RFC 8058: the mail client posts `List-Unsubscribe=One-Click` with nothing else."""
-    from intake.intakes.models import Intake
-    from intake.reminders import optout
-
-    with UnitOfWork() as uow:
-        patient_id = uow.session.get_one(Intake, uuid.UUID(world.intake_id)).patient_id
-    token = optout.token_for(patient_id, settings.secret_key)
     stranger = _new_browser(world.app)
 
-    off = stranger.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
-    on = stranger.post(f"/unsubscribe/{token}/resume")
+    off = stranger.post(
+        f"/unsubscribe/{world.optout_token}", data={"List-Unsubscribe": "One-Click"}
+    )
 
-    assert (off.status_code, on.status_code) == (200, 200)
-    assert "set-cookie" not in off.headers
+    assert off.status_code == 200
+    assert 'id="opted-out"' in off.text
+    # Only the nonce the page's own "send reminders again" form needs; no session.
+    assert PATIENT_COOKIE not in off.headers.get("set-cookie", "")

@@ -29,6 +29,7 @@ from tests.reminders.support import (
     sweep_at,
 )
 from tests.staff.support import audit_events
+from tests.web.test_pages import CSRF_FIELD
 
 # London is on GMT in January, so local time is UTC time in these tests.
 ANCHOR = datetime(2030, 1, 14, 12, 0, tzinfo=UTC)
@@ -221,9 +222,14 @@ def test_opting_back_in_resumes_the_remaining_steps(client: TestClient, settings
     restart_round_at(started.id, ANCHOR, settings)
     sweep_at(_due(1), settings)
     path = _unsubscribe_path(started.id)
-    client.post(path)
+    opted_out_page = client.post(path)  # as a browser does: the page then offers to resume
+    token = CSRF_FIELD.search(opted_out_page.text)
+    assert token, "the opted-out page has no form token"
+    forged = client.post(f"{path}/resume", data={"csrf_token": "0" * 64})
 
-    resumed = client.post(f"{path}/resume")
+    resumed = client.post(f"{path}/resume", data={"csrf_token": token.group(1)})
+
+    assert forged.status_code == 403
 
     assert resumed.status_code == 200
     assert 'id="stop-reminders"' in resumed.text
