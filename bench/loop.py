@@ -76,7 +76,9 @@ def load_average() -> str:
 # - with --trace-hops, the time each sync endpoint's thread-pool hop spends queued,
 #   running and getting back to the loop, and each /healthz and POST /api/v1/intakes
 #   as the server saw it;
-# - with --sync-healthz, /healthz as it was before: a plain def, through the thread pool.
+# - with --sync-healthz, /healthz as it was before: a plain def, through the thread pool;
+# - with --thread-limit N, a what-if: AnyIO's thread pool (sync routes, upload writes)
+#   capped at N threads instead of 40.
 # Everything is written once a second to files on tmpfs, so no probe waits on the disk
 # the uploads are filling.
 
@@ -150,6 +152,11 @@ _main_loop = uvicorn.server.Server.main_loop
 
 async def main_loop(self):
     watcher = asyncio.ensure_future(_watch_loop())
+    if os.environ.get("BENCH_THREAD_LIMIT"):
+        import anyio.to_thread
+
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = int(os.environ["BENCH_THREAD_LIMIT"])
     try:
         await _main_loop(self)
     finally:
@@ -814,6 +821,8 @@ def probe_env(site: Path, out: Path, args: argparse.Namespace) -> dict[str, str]
         env["BENCH_SYNC_HEALTHZ"] = "1"
     if args.switch_interval:
         env["BENCH_SWITCH_INTERVAL"] = str(args.switch_interval)
+    if args.thread_limit:
+        env["BENCH_THREAD_LIMIT"] = str(args.thread_limit)
     if not args.gc_freeze:
         env["BENCH_NO_GC_FREEZE"] = "1"
     return env
@@ -862,6 +871,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--switch-interval", type=float, default=0.0, help="what-if: sys.setswitchinterval"
+    )
+    parser.add_argument(
+        "--thread-limit",
+        type=int,
+        default=0,
+        help="what-if: AnyIO's default thread pool capped at N threads (default 40)",
     )
     parser.add_argument(
         "--gc-freeze",

@@ -42,6 +42,7 @@ def render(
         "clinic_name": settings.clinic_name,
         "clinic_phone": settings.clinic_phone,
         "patient": intake.patient,
+        "intake_id": intake.id,
         "status": intake.status.value,
         "read_only": intake.status != IntakeStatus.DRAFT,
         "steps": STEPS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -31,6 +32,15 @@ CLINICAL_WORDS = (
 )
 
 
+_URL = re.compile(r"\S+://\S+")
+
+
+def clinical_words_in(text: str, words: tuple[str, ...] = CLINICAL_WORDS) -> list[str]:
+    """The words found outside links: a link's random token may spell "mri" by chance."""
+    lowered = _URL.sub(" ", text).lower()
+    return [word for word in words if word in lowered]
+
+
 def _reminder(first_name: str = "Ada") -> IntakeReminder:
     return IntakeReminder(
         first_name=first_name,
@@ -48,8 +58,7 @@ def test_the_reminder_carries_name_clinic_links_and_phone_only() -> None:
         assert "https://portal.example/resume" in body
         assert "https://portal.example/unsubscribe/t0ken" in body
         assert "+1 555 0100" in body
-        lowered = (email.subject + body).lower()
-        assert [w for w in CLINICAL_WORDS if w in lowered] == []
+        assert clinical_words_in(email.subject + body) == []
 
 
 @pytest.mark.parametrize("template", sorted(MESSAGES))
