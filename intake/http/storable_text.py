@@ -7,14 +7,20 @@ there as a 500, or be echoed back in a validation error that cannot be encoded (
 body and form, including the free-form answers.
 
 JSON bodies are read whole before the app sees them, which is what FastAPI does with them
-anyway (and BodyLimitMiddleware caps them); urlencoded forms are scanned as they stream.
-Multipart uploads carry file bytes, not text, and their few text fields are validated by
-the upload code, so they pass untouched.
+anyway (and BodyLimitMiddleware caps them). NUL can only arrive as a JSON escape
+(backslash-u 0000; raw, it is invalid JSON), a surrogate as its escape or as its own
+UTF-8 bytes (invalid UTF-8, but `json.loads` decodes bytes with "surrogatepass"). So a
+body with none of these passes on a byte search, and only one with them is decoded and
+walked, to name the fields (and to tell an escaped backslash followed by "u0000" from
+the real thing). Urlencoded forms are scanned as they stream. Multipart uploads carry
+file bytes, not text, and their few text fields are validated by the upload code, so
+they pass untouched.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import HTTPException
@@ -23,6 +29,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from intake.documents.upload import UploadRoute
 
 _FORM = b"application/x-www-form-urlencoded"
+# What can spell NUL or a surrogate in a JSON body; its absence settles it.
+_SUSPECT = re.compile(
+    rb"\\u(?:0000|[dD][89a-fA-F])"  # the JSON escapes
+    rb"|\xed[\xa0-\xbf]"  # a surrogate's own UTF-8 bytes, which json.loads lets through
+    rb"|\x00"  # UTF-16 or UTF-32, which json.loads also reads: decode and walk those
+)
 # Enough of the last chunk to see a `%00` split across two chunks.
 _CARRY = 2
 
@@ -124,13 +136,16 @@ def _whole_json(receive: Receive) -> Receive:
                 break
         done = True
         body = b"".join(chunks)
+        whole_body: Message = {"type": "http.request", "body": body, "more_body": False}
+        if not _SUSPECT.search(body):
+            return whole_body
         try:
             document = json.loads(body) if body else None
         except (ValueError, RecursionError):
             document = None  # not JSON: FastAPI says so, with its own 4xx
         if problems := json_problems(document):
             raise UnstorableText(problems)
-        return {"type": "http.request", "body": body, "more_body": False}
+        return whole_body
 
     return whole
 

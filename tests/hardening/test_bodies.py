@@ -178,6 +178,39 @@ def test_text_the_database_cannot_store_is_a_422_naming_the_field(
     assert "medications" not in reread["answers"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"patient": {"first_name": "\ud800"}}'.encode("utf-8", "surrogatepass"),
+        '{"patient": {"first_name": "\ud800"}}'.encode("utf-16-le", "surrogatepass"),
+    ],
+    ids=["utf-8 bytes", "utf-16"],
+)
+def test_a_surrogate_sent_raw_is_refused_too(client: TestClient, body: bytes) -> None:
+    """json.loads reads these bytes (surrogatepass, UTF-16 detection): no escape needed."""
+    response = client.post(INTAKES, content=body, headers=JSON)
+
+    assert 400 <= response.status_code < 500, response.text
+    assert intake_count() == 0
+
+
+@pytest.mark.parametrize("name", ["Tramadol \\u0000", "Tramadol \\ud800", "Tramadol \U0001f600"])
+def test_text_that_only_looks_like_an_escape_is_stored(client: TestClient, name: str) -> None:
+    """A backslash before "u0000" (or an emoji's surrogate pair) is ordinary text."""
+    started = start_intake(client)
+    answer = {"medications": [{**_TRAMADOL, "name": name}]}
+
+    response = client.patch(
+        f"{INTAKES}/{started.id}",
+        content=_ascii_json({"answers": answer}),
+        headers={**started.auth, **JSON},
+    )
+
+    assert response.status_code == 200, response.text
+    reread = client.get(f"{INTAKES}/{started.id}", headers=started.auth).json()
+    assert reread["answers"]["medications"][0]["name"] == name
+
+
 def test_a_nul_in_a_web_form_is_a_4xx(client: TestClient) -> None:
     token = form_token(client, "/")
 

@@ -137,6 +137,8 @@ def test_reminder_opt_out_tokens(client: TestClient, settings: Settings) -> None
     someone_else = optout.token_for(uuid.uuid4(), settings.secret_key)
     graft = f"{uuid.uuid4().hex}.{genuine.partition('.')[2]}"  # our signature, their id
     other_secret = optout.token_for(patient_id, "another-secret-" + "x" * 32)
+    # The resume form's own CSRF token is good, so only the link's token decides.
+    form = {"csrf_token": form_token(client, "/")}
     before = snapshot()
 
     for forged in (
@@ -150,7 +152,7 @@ def test_reminder_opt_out_tokens(client: TestClient, settings: Settings) -> None
     ):
         page = client.get(f"/unsubscribe/{forged}")
         post = client.post(f"/unsubscribe/{forged}")
-        again = client.post(f"/unsubscribe/{forged}/resume")
+        again = client.post(f"/unsubscribe/{forged}/resume", data=form)
         assert (page.status_code, post.status_code, again.status_code) == (404, 404, 404), forged
     assert snapshot() == before
     assert client.post(f"/unsubscribe/{genuine}").status_code == 200
