@@ -88,7 +88,7 @@ from booking import (
     reset_caches,
 )
 from sqlalchemy import Engine, insert
-from upload_tools import BIN, ROOT, fresh_database, migrate, serving
+from upload_tools import BIN, ROOT, fresh_database, migrate, service_env, serving
 
 from intake import db
 from intake.checklist.policy import RULESET_VERSION as CHECKLIST_RULESET
@@ -830,18 +830,15 @@ def run(args: argparse.Namespace) -> None:
     password = secrets.token_urlsafe(18)
     try:
         with fresh_database(conninfo_of(args.database_url), prefix="bench_api") as url:
-            env = {
-                **os.environ,
-                "ENVIRONMENT": "production",
-                "SECRET_KEY": secrets.token_urlsafe(48),
-                "DATABASE_URL": url,
-                "BROKER_URL": args.broker_url,
-                "TASK_QUEUE": queue,
-                "VAR_DIR": str(work),
-                "STORAGE_DIR": str(work / "uploads"),
-                "MAILBOX_DIR": str(work / "mail"),
-                "PUBLIC_BASE_URL": api_url,
-            }
+            env = service_env(
+                work,
+                database_url=url,
+                broker_url=args.broker_url,
+                ENVIRONMENT="production",
+                SECRET_KEY=secrets.token_urlsafe(48),
+                TASK_QUEUE=queue,
+                PUBLIC_BASE_URL=api_url,
+            )
             migrate(env, work / "api.log")
             os.environ.update({k: env[k] for k in ("ENVIRONMENT", "SECRET_KEY", "DATABASE_URL")})
             os.environ.update({k: env[k] for k in ("BROKER_URL", "TASK_QUEUE", "VAR_DIR")})

@@ -48,7 +48,16 @@ from typing import Any
 
 import psutil
 import redis
-from upload_tools import BIN, PATIENT, ROOT, MiB, fresh_database, migrate, serving
+from upload_tools import (
+    BIN,
+    PATIENT,
+    ROOT,
+    MiB,
+    fresh_database,
+    migrate,
+    service_env,
+    serving,
+)
 
 HOST = "127.0.0.1"
 SEND_BYTES = 1 * MiB  # one HTTP chunk; the server reads from its socket in smaller pieces
@@ -895,17 +904,13 @@ def main() -> None:
             fresh_database(args.admin_url, prefix="bench_loop") as database_url,
             redis_queue(args.broker_url) as queue,
         ):
-            env = {
-                **os.environ,
-                "ENVIRONMENT": "development",
-                "DATABASE_URL": database_url,
-                "BROKER_URL": args.broker_url,
-                "TASK_QUEUE": queue,
-                "VAR_DIR": str(work),
-                "STORAGE_DIR": str(work / "uploads"),
-                "MAILBOX_DIR": str(work / "mail"),
-                "PUBLIC_BASE_URL": f"http://{HOST}:{args.port}",
-            }
+            env = service_env(
+                work,
+                database_url=database_url,
+                broker_url=args.broker_url,
+                TASK_QUEUE=queue,
+                PUBLIC_BASE_URL=f"http://{HOST}:{args.port}",
+            )
             log = Path(args.log_dir or work) / f"{work.name}-api.log"
             migrate(env, log)
             probe_dir = Path(args.probe_dir or work) / f"{work.name}-probe"

@@ -47,6 +47,21 @@ def fresh_database(admin_url: str, prefix: str = "bench_uploads") -> Iterator[st
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def service_env(work: Path, *, database_url: str, broker_url: str, **more: str) -> dict[str, str]:
+    """The environment `intake` commands get in a bench: this run's database and broker,
+    and every file it writes under `work`. `more` adds or overrides variables."""
+    return {
+        **os.environ,
+        "ENVIRONMENT": "development",
+        "DATABASE_URL": database_url,
+        "BROKER_URL": broker_url,
+        "VAR_DIR": str(work),
+        "STORAGE_DIR": str(work / "uploads"),
+        "MAILBOX_DIR": str(work / "mail"),
+        **more,
+    }
+
+
 @contextmanager
 def serving(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[psutil.Process]:
     """Run a server until the block ends; yields it once /healthz answers."""

@@ -41,6 +41,7 @@ from upload_tools import (
     make_source,
     migrate,
     plain_copy,
+    service_env,
     serving,
     settle,
     stamp,
@@ -134,17 +135,13 @@ def run(args: argparse.Namespace) -> None:
     say(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     try:
         with fresh_database(args.admin_url) as database_url:
-            env = {
-                **os.environ,
-                "ENVIRONMENT": "development",
-                "DATABASE_URL": database_url,
-                "BROKER_URL": args.broker_url or f"sqla+sqlite:///{work / 'broker.db'}",
-                "VAR_DIR": str(work),
-                "STORAGE_DIR": str(work / "uploads"),
-                "MAILBOX_DIR": str(work / "mail"),
-                "PUBLIC_BASE_URL": api_url,
-                "MAX_UPLOAD_BYTES": str(max(args.sizes) * MiB + MiB),
-            }
+            env = service_env(
+                work,
+                database_url=database_url,
+                broker_url=args.broker_url or f"sqla+sqlite:///{work / 'broker.db'}",
+                PUBLIC_BASE_URL=api_url,
+                MAX_UPLOAD_BYTES=str(max(args.sizes) * MiB + MiB),
+            )
             migrate(env, work / "api.log")
             api_argv = [str(BIN / "intake"), "api", "--host", "127.0.0.1", "--port", str(args.port)]
             drain_argv = [*uvicorn, "--port", str(args.port + 1), "--log-level", "warning"]

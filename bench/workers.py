@@ -54,7 +54,7 @@ from typing import Any
 import psutil
 import psycopg
 import redis
-from upload_tools import BIN, ROOT, fresh_database, migrate
+from upload_tools import BIN, ROOT, fresh_database, migrate, service_env
 
 from intake import tasknames
 from intake.config import Settings
@@ -250,7 +250,9 @@ class Worker:
 
 
 def start_worker(n: int, env: dict[str, str], work: Path, pool: str) -> Worker:
-    log = work / f"worker-{n}.log"
+    # Everything the worker logs goes to its stderr (intake/logs.py takes over Celery's
+    # logging, so --logfile would be ignored).
+    log = work / f"worker-{n}.out"
     argv = [
         str(BIN / "celery"),
         "-A",
@@ -260,9 +262,8 @@ def start_worker(n: int, env: dict[str, str], work: Path, pool: str) -> Worker:
         f"--pool={pool}",
         "--concurrency=1",
         f"--hostname=bench{n}@%h",  # two workers on one host need two node names
-        f"--logfile={log}",
     ]
-    with (work / f"worker-{n}.out").open("ab") as out:
+    with log.open("ab") as out:
         process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     return Worker(process, log)
 
@@ -436,16 +437,9 @@ def main() -> None:
             fresh_database(args.admin_url, prefix="bench_workers") as database_url,
             redis_queue(args.broker_url) as queue,
         ):
-            env = {
-                **os.environ,
-                "ENVIRONMENT": "development",
-                "DATABASE_URL": database_url,
-                "BROKER_URL": args.broker_url,
-                "TASK_QUEUE": queue,
-                "VAR_DIR": str(work),
-                "STORAGE_DIR": str(work / "uploads"),
-                "MAILBOX_DIR": str(work / "mail"),
-            }
+            env = service_env(
+                work, database_url=database_url, broker_url=args.broker_url, TASK_QUEUE=queue
+            )
             migrate(env, work / "migrate.log")
             dsn = psycopg_dsn(database_url)
             seed(dsn, args.intakes)

@@ -7,6 +7,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -43,22 +44,29 @@ def psycopg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+@contextmanager
+def scratch_postgres_database(prefix: str) -> Iterator[str]:
+    """An empty database on the test PostgreSQL server, dropped afterwards; yields its URL."""
+    admin = psycopg_dsn(POSTGRES_ADMIN_URL)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        unavailable("PostgreSQL", str(exc).strip())
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def postgresql_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this run, built by `alembic upgrade head`."""
-    admin = psycopg_dsn(POSTGRES_ADMIN_URL)
-    try:
-        conn = psycopg.connect(admin, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        unavailable("PostgreSQL", str(exc).strip())
-    name = f"intake_test_{uuid.uuid4().hex[:10]}"
-    with conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    migrate(url)
-    yield url
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres_database("intake_test") as url:
+        migrate(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

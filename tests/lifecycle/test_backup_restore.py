@@ -11,15 +11,13 @@ import hashlib
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.config import Settings
@@ -28,11 +26,10 @@ from intake.documents.models import Document
 from intake.main import create_app
 from tests import samples
 from tests.conftest import (
-    POSTGRES_ADMIN_URL,
     StartedIntake,
     apply_env,
     complete_answers,
-    psycopg_dsn,
+    scratch_postgres_database,
     start_intake,
 )
 
@@ -54,15 +51,8 @@ def scratch_database_url(settings: Settings, tmp_path: Path) -> Iterator[str]:
     if settings.database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored' / 'intake.db'}"
         return
-    name = f"intake_restore_{uuid.uuid4().hex[:10]}"
-    admin = psycopg_dsn(POSTGRES_ADMIN_URL)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres_database("intake_restore") as url:
+        yield url
 
 
 def _seed(client: TestClient) -> tuple[list[StartedIntake], dict[str, bytes]]:

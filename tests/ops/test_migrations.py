@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic import command
 from sqlalchemy import inspect
-from sqlalchemy.engine import make_url
 
 from intake.db import create_db_engine
 from intake.models import Base
-from tests.conftest import POSTGRES_ADMIN_URL, psycopg_dsn
-from tests.support import alembic_config, unavailable
+from tests.conftest import scratch_postgres_database
+from tests.support import alembic_config
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -23,16 +20,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    admin = psycopg_dsn(POSTGRES_ADMIN_URL)
-    name = f"intake_migrate_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        unavailable("PostgreSQL", str(exc).strip())
-    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres_database("intake_migrate") as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:

@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
-import psycopg
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from emails.transport import InMemoryTransport
@@ -39,7 +37,7 @@ from intake.scheduling.search import find_slots, free_slot
 from intake.scheduling.slots import Span
 from intake.staff.models import StaffUser
 from intake.sweep import sweep
-from tests.conftest import POSTGRES_ADMIN_URL, psycopg_dsn
+from tests.conftest import scratch_postgres_database
 from tests.perf.support import (
     INTAKES,
     Plan,
@@ -53,7 +51,7 @@ from tests.perf.support import (
     sequential_scans,
     tables_read,
 )
-from tests.support import migrate, unavailable
+from tests.support import migrate
 
 # Tables a query may read whole: each is small by what it holds, whatever the clinic's
 # volume, so a sequential scan of a few pages beats any index. Every other table is
@@ -153,24 +151,14 @@ class _NoBroker:
 @pytest.fixture(scope="module")
 def clinic() -> Iterator[Engine]:
     """A scratch PostgreSQL database, migrated, then loaded with a clinic's years of rows."""
-    admin = psycopg_dsn(POSTGRES_ADMIN_URL)
-    try:
-        conn = psycopg.connect(admin, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        unavailable("PostgreSQL", str(exc).strip())
-    name = f"intake_perf_{uuid.uuid4().hex[:10]}"
-    with conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = create_db_engine(url)
-    try:
-        migrate(url)
-        load(engine, NOW)
-        yield engine
-    finally:
-        engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres_database("intake_perf") as url:
+        engine = create_db_engine(url)
+        try:
+            migrate(url)
+            load(engine, NOW)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _settings(engine: Engine) -> Settings:
